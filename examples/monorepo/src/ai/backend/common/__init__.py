@@ -1,0 +1,3 @@
+from pathlib import Path
+
+__version__ = (Path(__file__).parent / "VERSION").read_text().strip()

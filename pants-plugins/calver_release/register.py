@@ -1,0 +1,10 @@
+"""The `calver_release` backend: what `backend_packages = ["calver_release"]` activates."""
+
+from __future__ import annotations
+
+from calver_release import version_file
+from calver_release.goals import release_version
+
+
+def rules():
+    return [*version_file.rules(), *release_version.rules()]

@@ -1,0 +1,50 @@
+"""Fixtures shared by every test: real git repositories with a fixed identity."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Ada Maintainer",
+    "GIT_AUTHOR_EMAIL": "ada@example.com",
+    "GIT_COMMITTER_NAME": "Ada Maintainer",
+    "GIT_COMMITTER_EMAIL": "ada@example.com",
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+@pytest.fixture(autouse=True)
+def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every git process of a test, ours or the plugin's, commits as the same person."""
+    for key, value in GIT_IDENTITY.items():
+        monkeypatch.setenv(key, value)
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in `repo` and return its stripped stdout; fail the test on error."""
+    proc = subprocess.run(
+        ["git", "-C", str(repo), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_IDENTITY},
+    )
+    assert proc.returncode == 0, f"git {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout.strip()
+
+
+def init_repo(repo: Path, branch: str = "main") -> Path:
+    """Make `repo` a git repository on `branch` and commit every file already in it.
+
+    Dot-files and Pants' own state (`.pants.d`, `BUILDROOT`, `dist/`) stay untracked.
+    """
+    repo.mkdir(parents=True, exist_ok=True)
+    git(repo, "init", "--quiet", f"--initial-branch={branch}")
+    (repo / ".git" / "info" / "exclude").write_text(".*\n!.gitignore\n/BUILDROOT\n/dist/\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "--allow-empty", "-m", "initial commit")
+    return repo
