@@ -9,9 +9,11 @@ module keeps beside its rule (those become by-name calls of the rule).
 from __future__ import annotations
 
 from pants.core.util_rules.system_binaries import BinaryPathRequest, BinaryPaths
+from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
 from pants.engine.fs import DigestContents, PathGlobs
 from pants.engine.process import InteractiveProcess, InteractiveProcessResult
 from pants.engine.rules import Effect, Get
+from pants.engine.target import AllTargets
 
 
 async def read_files(globs: PathGlobs) -> DigestContents:
@@ -27,3 +29,13 @@ async def run_interactive(process: InteractiveProcess) -> InteractiveProcessResu
 async def find_binaries(request: BinaryPathRequest) -> BinaryPaths:
     """Search the configured paths for a binary."""
     return await Get(BinaryPaths, BinaryPathRequest, request)
+
+
+async def all_targets() -> AllTargets:
+    """Every target of the repository, generated ones included."""
+    return await Get(AllTargets)
+
+
+async def environment_vars(request: EnvironmentVarsRequest) -> EnvironmentVars:
+    """The user's environment variables named in `request` (under pantsd `os.environ` is the daemon's)."""
+    return await Get(EnvironmentVars, EnvironmentVarsRequest, request)

@@ -76,12 +76,12 @@ def current_branch(repo: Path) -> Optional[str]:
 
 def local_branches(repo: Path) -> Sequence[str]:
     """Short names of all local branches."""
-    return git_lines(repo, "for-each-ref", "--format=%(refname:short)", "refs/heads/")
+    return git_lines(repo, "for-each-ref", "--format=%(refname:lstrip=2)", "refs/heads/")
 
 
 def tags(repo: Path) -> Sequence[str]:
     """Names of all tags."""
-    return git_lines(repo, "for-each-ref", "--format=%(refname:short)", "refs/tags/")
+    return git_lines(repo, "for-each-ref", "--format=%(refname:lstrip=2)", "refs/tags/")
 
 
 def is_dirty(repo: Path) -> bool:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from calver_release import version_file
+from calver_release import distributions, setup_kwargs, version_file
 from calver_release.goals import release_version
 
 
 def rules():
-    return [*version_file.rules(), *release_version.rules()]
+    return [
+        *version_file.rules(),
+        *distributions.rules(),
+        *setup_kwargs.rules(),
+        *release_version.rules(),
+    ]

@@ -56,6 +56,7 @@ def test_prints_json(rule_runner: RuleRunner) -> None:
         "tag": "24.09.0rc1",
         "kind": "rc",
         "is_prerelease": True,
+        "components": [],
     }
 
 

@@ -1,0 +1,44 @@
+"""The real `pants package ::` and `pants release-version --check` in a copy of the example, as CI runs them."""
+
+from __future__ import annotations
+
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+from example_repo import copy_example, run_pants
+
+SERVER_SIDE = ["agent", "common", "manager", "storage_proxy", "webserver"]
+
+
+def metadata(wheel: Path):
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        return Parser().parsestr(archive.read(name).decode())
+
+
+def test_package_stamps_every_server_side_wheel(tmp_path: Path) -> None:
+    repo = copy_example(tmp_path)
+    check = run_pants(repo, "release-version", "--check").assert_success()
+    assert check.stdout == ""
+    run_pants(repo, "package", "::").assert_success()
+
+    wheels = {metadata(w)["Name"]: metadata(w) for w in sorted((repo / "dist").glob("*.whl"))}
+    assert sorted(wheels) == sorted([f"backend.ai-{n.replace('_', '-')}" for n in SERVER_SIDE] + ["backend.ai-client"])
+    for name in SERVER_SIDE:
+        meta = wheels[f"backend.ai-{name.replace('_', '-')}"]
+        # 24.09.0rc1 in VERSION: the padded minor is stripped, the pre-release kept.
+        assert meta["Version"] == "24.9.0rc1"
+        assert "Development Status :: 4 - Beta" in meta.get_all("Classifier")
+    assert wheels["backend.ai-client"]["Version"] == "24.9.1"
+    assert wheels["backend.ai-client"].get_all("Classifier") == ["Development Status :: 5 - Production/Stable"]
+    assert sorted(wheels["backend.ai-webserver"].get_all("Requires-Dist")) == [
+        "backend.ai-client (==24.9.1)",
+        "backend.ai-common (==24.9.0rc1)",
+    ]
+    for name in ("agent", "manager", "storage-proxy"):
+        assert "backend.ai-common (==24.9.0rc1)" in wheels[f"backend.ai-{name}"].get_all("Requires-Dist")
+    # The example's own setupgen plugin extends the stamping through the extension point.
+    assert wheels["backend.ai-manager"]["Home-page"] == "https://github.com/lablup/backend.ai"
+    assert wheels["backend.ai-manager"].get_payload().startswith("# Backend.AI Manager")
+    assert (repo / "dist/backend.ai_common-24.9.0rc1-py3-none-any.whl").is_file()
