@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from calver_release.calver import Scheme, is_release_branch
 from calver_release.git import git_dir, git_lines, git_output, rev_parse, run_git
 from calver_release.trailers import (
     BackportTrailers,
@@ -33,8 +34,6 @@ from calver_release.trailers import (
 
 Report = Callable[[str], None]
 
-_RELEASE_BRANCH_PADDED = re.compile(r"^\d{2}\.(0[1-9]|[1-9]\d)$")
-_RELEASE_BRANCH_UNPADDED = re.compile(r"^\d{2}\.[1-9]\d?$")
 _FIX_SUBJECT = re.compile(r"^fix(\([^)]*\))?!?:", re.IGNORECASE)
 _CHERRY_PICKED_FROM = re.compile(r"\(cherry picked from commit ([0-9a-f]{7,40})\)")
 _NO_HOOKS = ("-c", "core.hooksPath=/dev/null")
@@ -165,12 +164,6 @@ class _State:
 # Planning ---------------------------------------------------------------------------------------
 
 
-def is_release_branch(name: str, pad_minor: bool) -> bool:
-    """True when `name` is a release branch of the scheme: `24.09` padded, `26.8` unpadded."""
-    pattern = _RELEASE_BRANCH_PADDED if pad_minor else _RELEASE_BRANCH_UNPADDED
-    return bool(pattern.match(name))
-
-
 def plan_backport(repo: Path, request: BackportRequest) -> BackportPlan:
     """Validate `request` against the repository and decide what to pick where; writes nothing."""
     ensure_no_backport_in_progress(repo)
@@ -202,7 +195,7 @@ def describe_plan(plan: BackportPlan) -> List[str]:
 
 def _validate_target(repo: Path, target: str, pad_minor: bool, checked_out: Dict[str, str]) -> str:
     example = "24.09" if pad_minor else "26.8"
-    if not is_release_branch(target, pad_minor):
+    if not is_release_branch(target, Scheme(pad_minor=pad_minor)):
         raise BackportError(
             f"`--to`: not a release branch name (got `{target}`); pass a branch such as `{example}`"
         )
@@ -381,7 +374,7 @@ def _drive(repo: Path, state: _State, report: Report) -> BackportOutcome:
                 report(f"Resolve them in {worktree}, `git add` them, then {_RESUME_HINT}")
                 return BackportOutcome(_updates(state), conflict)
             _commit_pick(repo, state, target_plan.target, pick, report)
-        _finish_target(repo, state, target_plan, report)
+        _finish_target(repo, state, target_plan)
     _remove_run(repo)
     return BackportOutcome(_updates(state))
 
@@ -460,7 +453,7 @@ def _commit_with_trailers(repo: Path, commit: str, target: str, source_branch: s
     )
 
 
-def _finish_target(repo: Path, state: _State, target_plan: TargetPlan, report: Report) -> None:
+def _finish_target(repo: Path, state: _State, target_plan: TargetPlan) -> None:
     """Move the release branch to the worktree's HEAD, compare-and-swap with its planned tip."""
     new = _worktree_head(repo)
     if new != target_plan.base:
@@ -472,7 +465,6 @@ def _finish_target(repo: Path, state: _State, target_plan: TargetPlan, report: R
                 f"`--to`: `{target_plan.target}` moved during the backport "
                 f"(got {_short(rev_parse(repo, ref) or '')}); {_RESUME_HINT}"
             )
-        report(f"Updated {target_plan.target}: {_short(target_plan.base)} -> {_short(new)}")
     state.finished.append(target_plan.target)
     _save_state(repo, state)
 

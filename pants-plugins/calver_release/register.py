@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from calver_release import distributions, setup_kwargs, version_file
-from calver_release.goals import release_version
+from calver_release.goals import backport, release_version
 
 
 def rules():
@@ -12,4 +12,5 @@ def rules():
         *distributions.rules(),
         *setup_kwargs.rules(),
         *release_version.rules(),
+        *backport.rules(),
     ]
