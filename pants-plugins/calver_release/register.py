@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from calver_release import distributions, setup_kwargs, version_file
-from calver_release.goals import backport, release_version
+from calver_release.goals import backport, release_version, topic_switch
 
 
 def rules():
@@ -13,4 +13,5 @@ def rules():
         *setup_kwargs.rules(),
         *release_version.rules(),
         *backport.rules(),
+        *topic_switch.rules(),
     ]

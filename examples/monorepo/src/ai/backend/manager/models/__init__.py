@@ -1,0 +1,1 @@
+"""The manager's database models; the alembic environment lives in `alembic/`."""
