@@ -6,15 +6,18 @@ accepts a dump cut off in its data. `pg_restore` also accepts a tar dump cut ins
 are first read member by member with `tarfile`. Plain dumps must end with the comment pg_dump writes last,
 followed at most by `--` lines, blank lines and the `\\unrestrict <key>` line that pg_dump 13.22, 14.19,
 15.14, 16.10, 17.6 and later add; a `pg_dumpall` file ends with the cluster variant of that comment.
+`python -m calver_release.pg_dump_check DUMP` runs the check as a step of the upgrade's journal.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional, Sequence
 
 CUSTOM_MAGIC = b"PGDMP"
 TAR_MAGIC = b"ustar"
@@ -121,3 +124,22 @@ def _check_archive(path: Path, pg_restore: str) -> None:
             f"{path}: `pg_restore` cannot read the dump (got `{first_error}`); "
             "run `pg_dump` again, or check the dump with the `pg_restore` of the PostgreSQL that wrote it"
         )
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """`python -m calver_release.pg_dump_check DUMP`: 0 for a complete dump, else 1; the finding goes to stderr."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        print("usage: python -m calver_release.pg_dump_check DUMP", file=sys.stderr)
+        return 2
+    try:
+        check = verify_dump(Path(args[0]))
+    except DumpCheckError as e:
+        print(e, file=sys.stderr)
+        return 1
+    print(f"{check.path}: complete {check.format} dump ({check.size} bytes)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

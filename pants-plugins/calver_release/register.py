@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from calver_release import distributions, setup_kwargs, version_file
-from calver_release.goals import backport, release_version, topic_switch
+from calver_release.goals import backport, halfstack_upgrade, release_version, topic_switch
 
 
 def rules():
@@ -14,4 +14,5 @@ def rules():
         *release_version.rules(),
         *backport.rules(),
         *topic_switch.rules(),
+        *halfstack_upgrade.rules(),
     ]
