@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -25,10 +26,11 @@ def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(key, value)
 
 
-def git(repo: Path, *args: str) -> str:
-    """Run git in `repo` and return its stripped stdout; fail the test on error."""
+def git(repo: Path, *args: str, input: Optional[str] = None) -> str:
+    """Run git in `repo` (as the fixed identity) and return its stripped stdout; fail on error."""
     proc = subprocess.run(
         ["git", "-C", str(repo), *args],
+        input=input,
         capture_output=True,
         text=True,
         env={**os.environ, **GIT_IDENTITY},

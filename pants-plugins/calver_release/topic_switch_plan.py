@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import configparser
 import json
-import posixpath
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from calver_release.alembic_env import (
     tree_blobs,
 )
 from calver_release.config_changes import ConfigChangeError, describe, diff_configs
-from calver_release.git import GitError, current_branch, git_lines, rev_parse, run_git, show_file
+from calver_release.git import GitError, current_branch, git_lines, rev_parse, show_file
 from calver_release.journal import Command, Journal, Step
 from calver_release.revision_graph import RevisionGraph, RevisionGraphError, plan_downgrade
 

@@ -7,13 +7,12 @@ from typing import Dict
 
 import pytest
 from conftest import git, init_repo
+from git_history import FIX_DATE, FIXER, author_of, commit, commit_on, message_of, refs
 from pants.testutil.rule_runner import GoalRuleResult, RuleRunner, mock_console
 
 from calver_release import register
 from calver_release.goals.backport import BackportGoal
 
-FIXER = "Fixer <fixer@example.com>"
-FIX_DATE = "1700000000 +0900"
 RESUME = "run `pants backport --continue` or `pants backport --abort`"
 
 
@@ -38,37 +37,6 @@ def run_goal(rule_runner: RuleRunner, *args: str, global_args: tuple = ()) -> Go
         return rule_runner.run_goal_rule(
             BackportGoal, global_args=list(global_args), args=list(args), env_inherit={"PATH"}
         )
-
-
-def commit(repo: Path, message: str, files: Dict[str, str]) -> str:
-    """Commit `files` on the checked-out branch as FIXER, with `message` kept verbatim."""
-    for name, text in files.items():
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_text(text)
-        git(repo, "add", name)
-    message_file = repo / ".git" / "TEST_MESSAGE"
-    message_file.write_text(message)
-    git(repo, "commit", "-q", "--cleanup=verbatim", "-F", str(message_file), f"--author={FIXER}", f"--date={FIX_DATE}")
-    return git(repo, "rev-parse", "HEAD")
-
-
-def commit_on(repo: Path, branch: str, message: str, files: Dict[str, str]) -> str:
-    git(repo, "switch", "-q", branch)
-    sha = commit(repo, message, files)
-    git(repo, "switch", "-q", "main")
-    return sha
-
-
-def message_of(repo: Path, rev: str) -> str:
-    return git(repo, "cat-file", "commit", rev).split("\n\n", 1)[1] + "\n"
-
-
-def author_of(repo: Path, rev: str) -> str:
-    return git(repo, "log", "-1", "--format=%an <%ae> %ad", "--date=raw", rev)
-
-
-def refs(repo: Path) -> str:
-    return git(repo, "for-each-ref", "--format=%(refname) %(objectname)")
 
 
 def state_dir(repo: Path) -> Path:

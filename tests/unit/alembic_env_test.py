@@ -10,6 +10,8 @@ from typing import Dict, Sequence, Tuple
 
 import pytest
 
+from conftest import git
+
 from calver_release.alembic_env import (
     AlembicConfig,
     AlembicEnvError,
@@ -19,17 +21,7 @@ from calver_release.alembic_env import (
     plan_environment,
     read_alembic_ini,
 )
-from calver_release.git import run_git
 from calver_release.revision_graph import DowngradePlan, RevisionGraphError
-
-GIT_ENV = {
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-}
 
 ENV_PY = dedent("""\
     from alembic import context
@@ -72,10 +64,6 @@ def revision_file(spec: Spec) -> str:
         def downgrade() -> None:
             op.drop_table("t_{revision}")
         ''')
-
-
-def git(repo: Path, *args: str) -> str:
-    return run_git(repo, *args, env=GIT_ENV).stdout
 
 
 def write_files(repo: Path, files: Dict[str, str]) -> None:

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import pytest
+
+from conftest import git
+from git_history import FIX_DATE, FIXER, author_of, commit, commit_on, message_of, refs
 
 from calver_release.backporting import (
     BackportedCommit,
@@ -32,52 +35,6 @@ from calver_release.backporting import (
 )
 from calver_release.calver import Scheme, is_release_branch
 from calver_release.trailers import BackportTrailers
-
-FIXER = "Fixer <fixer@example.com>"
-FIX_DATE = "1700000000 +0900"
-
-
-@pytest.fixture(autouse=True)
-def isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for role in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{role}_NAME", "Release Bot")
-        monkeypatch.setenv(f"GIT_{role}_EMAIL", "bot@example.com")
-
-
-def git(repo: Path, *args: str, input: Optional[str] = None) -> str:
-    proc = subprocess.run(["git", "-C", str(repo), *args], input=input, capture_output=True, text=True, check=True)
-    return proc.stdout.strip()
-
-
-def commit(repo: Path, message: str, files: Dict[str, str], author: str = FIXER, date: str = FIX_DATE) -> str:
-    for name, text in files.items():
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_text(text)
-        git(repo, "add", name)
-    git(repo, "commit", "-q", "--cleanup=verbatim", "-F", "-", f"--author={author}", f"--date={date}", input=message)
-    return git(repo, "rev-parse", "HEAD")
-
-
-def commit_on(repo: Path, branch: str, message: str, files: Dict[str, str]) -> str:
-    git(repo, "switch", "-q", branch)
-    sha = commit(repo, message, files)
-    git(repo, "switch", "-q", "main")
-    return sha
-
-
-def message_of(repo: Path, rev: str) -> str:
-    return git(repo, "cat-file", "commit", rev).split("\n\n", 1)[1] + "\n"
-
-
-def author_of(repo: Path, rev: str) -> str:
-    return git(repo, "log", "-1", "--format=%an <%ae> %ad", "--date=raw", rev)
-
-
-def refs(repo: Path) -> str:
-    return git(repo, "for-each-ref", "--format=%(refname) %(objectname)")
-
 
 def subjects(repo: Path, rev_range: str) -> List[str]:
     return git(repo, "log", "--reverse", "--format=%s", rev_range).splitlines()
@@ -137,7 +94,7 @@ def test_pick_to_one_branch(repo: Path, message: str, expected: str) -> None:
     assert lines == [f"Picking {sha[:7]} onto 24.09 ..."]
     assert message_of(repo, "24.09") == expected
     assert author_of(repo, "24.09") == f"{FIXER} {FIX_DATE}"
-    assert git(repo, "log", "-1", "--format=%cn", "24.09") == "Release Bot"
+    assert git(repo, "log", "-1", "--format=%cn", "24.09") == "Ada Maintainer"
     assert git(repo, "rev-parse", "24.09^") == old
     assert git(repo, "show", "24.09:app.txt") == "one\nTWO\nthree"
     assert not worktree_path(repo).exists() and not state_file(repo).parent.exists()

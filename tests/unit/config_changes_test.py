@@ -6,6 +6,8 @@ from typing import Any, Dict
 
 import pytest
 
+from conftest import git
+
 from calver_release.config_changes import (
     ConfigChange,
     ConfigChangeError,
@@ -15,16 +17,6 @@ from calver_release.config_changes import (
     flatten,
     glob_pattern,
 )
-from calver_release.git import run_git
-
-GIT_ENV = {
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-}
 
 OLD_FILES = {
     "configs/manager/sample.toml": dedent("""\
@@ -61,10 +53,6 @@ NEW_FILES = {
     "configs/README.md": "Copy the samples, then edit them.\n",
     "docs/sample.toml": "[ignored]\nkey = 2\n",
 }
-
-
-def git(repo: Path, *args: str) -> None:
-    run_git(repo, *args, env=GIT_ENV)
 
 
 def commit_tree(repo: Path, files: Dict[str, str], message: str) -> None:

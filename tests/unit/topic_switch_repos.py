@@ -10,17 +10,9 @@ from pathlib import Path
 from textwrap import dedent
 from typing import Dict, Iterable, Mapping, Optional, Sequence, Tuple
 
-from calver_release.alembic_env import parse_alembic_current
-from calver_release.git import run_git
+from conftest import git
 
-GIT_ENV = {
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-}
+from calver_release.alembic_env import parse_alembic_current
 
 ENV_PY = dedent(
     """\
@@ -61,10 +53,6 @@ def revision_file(spec: Spec, downgrade_body: Optional[str] = None) -> str:
             {body}
         '''
     )
-
-
-def git(repo: Path, *args: str) -> str:
-    return run_git(repo, *args, env=GIT_ENV).stdout.strip()
 
 
 def commit(repo: Path, files: Mapping[str, str], message: str) -> None:

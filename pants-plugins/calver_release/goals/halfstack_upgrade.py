@@ -19,14 +19,14 @@ from pants.base.build_root import BuildRoot
 from pants.engine.console import Console
 from pants.engine.env_vars import EnvironmentVarsRequest
 from pants.engine.goal import Goal, GoalSubsystem
-from pants.engine.process import InteractiveProcess
 from pants.engine.rules import collect_rules, goal_rule
 from pants.option.option_types import BoolOption, StrOption
 from pants.option.subsystem import Subsystem
 from pants.util.docutil import bin_name
 from pants.util.strutil import help_text, softwrap
 
-from calver_release.compat import environment_vars, run_interactive
+from calver_release.compat import environment_vars
+from calver_release.executor import run_executor
 from calver_release.compose import (
     DEFAULT_DB_SERVICE,
     DEFAULT_ETCD_SERVICE,
@@ -54,8 +54,6 @@ from calver_release.journal import (
     DONE,
     Journal,
     JournalError,
-    executor_command,
-    executor_env,
     journal_path,
     read_journal,
     write_journal,
@@ -206,20 +204,14 @@ def relative_to(path: Path, build_root: Path) -> str:
 
 async def execute(console: Console, journal_file: Path, report: Mapping, env: Mapping[str, str]) -> int:
     """Run the journal's executor in the foreground; print where the backups are, or which step failed."""
-    result = await run_interactive(
-        InteractiveProcess(
-            argv=executor_command("run", journal_file),
-            env={**env, **executor_env()},
-            run_in_workspace=True,
-        )
-    )
-    if result.exit_code == 0:
+    exit_code = await run_executor("run", journal_file, env)
+    if exit_code == 0:
         console.print_stdout(final_message(dict(report)))
         return 0
     journal = read_journal(journal_file)
     failed = next((i for i, step in enumerate(journal.steps) if step.status != DONE), 0) if journal else 0
     console.print_stderr(
-        f"`{report['steps'][failed]['title']}`: step {failed + 1} failed (got exit code {result.exit_code}); "
+        f"`{report['steps'][failed]['title']}`: step {failed + 1} failed (got exit code {exit_code}); "
         f"nothing after it ran: fix the cause, then run `{bin_name()} halfstack-upgrade --continue`"
     )
     return 1

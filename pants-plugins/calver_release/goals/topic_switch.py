@@ -12,13 +12,12 @@ from pants.base.build_root import BuildRoot
 from pants.engine.console import Console
 from pants.engine.env_vars import CompleteEnvironmentVars
 from pants.engine.goal import Goal, GoalSubsystem
-from pants.engine.process import InteractiveProcess
 from pants.engine.rules import collect_rules, goal_rule
 from pants.option.option_types import BoolOption, DictOption, EnumOption, StrListOption, StrOption
 from pants.util.docutil import bin_name
 from pants.util.strutil import help_text, softwrap
 
-from calver_release.compat import run_interactive
+from calver_release.executor import run_executor
 from calver_release.git import GitError, git_dir
 from calver_release.journal import (
     DONE,
@@ -26,8 +25,6 @@ from calver_release.journal import (
     RUNNING,
     Journal,
     JournalError,
-    executor_command,
-    executor_env,
     journal_path,
     read_journal,
     write_journal,
@@ -203,18 +200,6 @@ def database_state(env: Mapping, status: Mapping[str, str]) -> str:
     if status.get("downgrade") == "pending":
         return f"is unchanged at {heads(env['applied'])}"
     return f"is between {heads(env['applied'])} and {heads(env['kept_heads'])} (downgrade interrupted)"
-
-
-async def run_executor(action: str, path: Path, env: Mapping[str, str]) -> int:
-    """Run the journal executor in the foreground as ONE engine-visible side effect (never re-run)."""
-    result = await run_interactive(
-        InteractiveProcess(
-            argv=executor_command(action, path),
-            env={**env, **executor_env()},
-            run_in_workspace=True,
-        )
-    )
-    return result.exit_code
 
 
 def print_summary(console: Console, report: Mapping) -> None:
