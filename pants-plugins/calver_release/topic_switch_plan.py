@@ -27,6 +27,7 @@ from calver_release.alembic_env import (
     revision_blobs,
     tree_blobs,
 )
+from calver_release.calver import Scheme, is_release_branch
 from calver_release.config_changes import ConfigChangeError, describe, diff_configs
 from calver_release.git import GitError, current_branch, git_lines, rev_parse, show_file
 from calver_release.journal import Command, Journal, Step
@@ -36,7 +37,6 @@ OPERATION = "topic-switch"
 DEFAULT_RESOLVES = ("python-default", "python-kernel", "mypy", "ruff")
 DEFAULT_INI = "alembic.ini"
 EXPORTED_VENVS = "dist/export/python/virtualenvs"
-RELEASE_BRANCH = re.compile(r"^\d{2}\.\d{1,2}$")
 RELEASE_ADVICE = (
     "release branches are safer in a separate clone (`git worktree add ../{branch} {branch}`) "
     "than switched to and from in the development checkout"
@@ -82,6 +82,7 @@ class SwitchSettings:
     backup_db: Optional[str] = None
     allow_release: bool = False
     dry_run: bool = False
+    scheme: Scheme = Scheme()
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class EnvironmentSwitch:
 # ---- checks ---------------------------------------------------------------------------------------
 
 
-def check_branches(repo: Path, target: str, allow_release: bool) -> Tuple[str, str, str]:
+def check_branches(repo: Path, target: str, allow_release: bool, scheme: Scheme) -> Tuple[str, str, str]:
     """`(current branch, current commit, target commit)`, or the first reason the switch is refused."""
     if not target:
         raise TopicSwitchError("`--to`: no branch given (got ``); name the branch to switch to, e.g. `--to=topic/x`")
@@ -125,7 +126,7 @@ def check_branches(repo: Path, target: str, allow_release: bool) -> Tuple[str, s
             )
         raise TopicSwitchError(f"`--to`: unknown branch (got `{target}`); `git branch` lists the local branches")
     for name, flag in ((branch, "HEAD"), (target, "`--to`")):
-        if RELEASE_BRANCH.match(name) and not allow_release:
+        if is_release_branch(name, scheme) and not allow_release:
             raise TopicSwitchError(
                 f"{flag}: a release branch (got `{name}`); {RELEASE_ADVICE.format(branch=name)}; "
                 "pass `--yes` to switch anyway"
@@ -133,9 +134,9 @@ def check_branches(repo: Path, target: str, allow_release: bool) -> Tuple[str, s
     return branch, rev_parse(repo, "HEAD") or "", target_commit
 
 
-def release_advice(branch: str, target: str) -> Optional[str]:
+def release_advice(branch: str, target: str, scheme: Scheme) -> Optional[str]:
     """The process's advice when either side of the switch is a release branch (`24.09`), else None."""
-    release = next((name for name in (target, branch) if RELEASE_BRANCH.match(name)), None)
+    release = next((name for name in (target, branch) if is_release_branch(name, scheme)), None)
     return None if release is None else f"note: {RELEASE_ADVICE.format(branch=release)}"
 
 
@@ -372,7 +373,7 @@ def build_plan(settings: SwitchSettings, env: Mapping[str, str]) -> SwitchPlan:
     """Check the inputs and compute the whole switch without changing anything; raises TopicSwitchError."""
     repo = settings.build_root
     try:
-        branch, commit, target_commit = check_branches(repo, settings.target, settings.allow_release)
+        branch, commit, target_commit = check_branches(repo, settings.target, settings.allow_release, settings.scheme)
         dirty = check_working_tree(repo, target_commit, settings.autostash)
         inis = environment_inis(repo, commit, settings.inis)
         command = settings.alembic_command or (default_alembic_command(repo, settings.dry_run) if inis else ())

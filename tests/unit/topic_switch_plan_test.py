@@ -26,6 +26,7 @@ from topic_switch_repos import (
     sqlite_tables,
 )
 
+from calver_release.calver import Scheme
 from calver_release.journal import DONE, FAILED, PENDING, abort_journal, journal_path, read_journal, run_journal, write_journal
 from calver_release.topic_switch_plan import (
     ExportMode,
@@ -388,6 +389,14 @@ def _stamp_unknown(repo: Path, tmp_path: Path) -> None:
             "(`git worktree add ../24.09 24.09`) than switched to and from in the development checkout; "
             "pass `--yes` to switch anyway",
             id="release-branch",
+        ),
+        pytest.param(
+            lambda repo, _: git(repo, "branch", "26.8", "main"),
+            {"target": "26.8", "scheme": Scheme(pad_minor=False)},
+            "`--to`: a release branch (got `26.8`); release branches are safer in a separate clone "
+            "(`git worktree add ../26.8 26.8`) than switched to and from in the development checkout; "
+            "pass `--yes` to switch anyway",
+            id="unpadded-release-branch",
         ),
         pytest.param(
             lambda repo, _: (repo / "migrations/env.py").write_text("# edited\n"),

@@ -18,6 +18,7 @@ from pants.util.docutil import bin_name
 from pants.util.strutil import help_text, softwrap
 
 from calver_release.executor import run_executor
+from calver_release.goals.release_version import ReleaseVersionSubsystem
 from calver_release.git import GitError, git_dir
 from calver_release.journal import (
     DONE,
@@ -152,7 +153,7 @@ class TopicSwitchGoal(Goal):
     environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
 
 
-def settings_from(subsystem: TopicSwitchSubsystem, build_root: Path) -> SwitchSettings:
+def settings_from(subsystem: TopicSwitchSubsystem, release: ReleaseVersionSubsystem, build_root: Path) -> SwitchSettings:
     return SwitchSettings(
         build_root=build_root,
         target=subsystem.to or "",
@@ -168,6 +169,7 @@ def settings_from(subsystem: TopicSwitchSubsystem, build_root: Path) -> SwitchSe
         backup_db=subsystem.backup_db,
         allow_release=subsystem.yes,
         dry_run=subsystem.dry_run,
+        scheme=release.scheme,
     )
 
 
@@ -238,7 +240,11 @@ async def resume(
 
 @goal_rule
 async def topic_switch(
-    console: Console, subsystem: TopicSwitchSubsystem, build_root: BuildRoot, env: CompleteEnvironmentVars
+    console: Console,
+    subsystem: TopicSwitchSubsystem,
+    release: ReleaseVersionSubsystem,
+    build_root: BuildRoot,
+    env: CompleteEnvironmentVars,
 ) -> TopicSwitchGoal:
     repo = Path(build_root.path)
     try:
@@ -262,13 +268,13 @@ async def topic_switch(
             f"run `{bin_name()} topic-switch --continue` or `--abort` first"
         )
         return TopicSwitchGoal(exit_code=1)
-    settings = settings_from(subsystem, repo)
+    settings = settings_from(subsystem, release, repo)
     try:
         plan = build_plan(settings, env)
     except TopicSwitchError as e:
         console.print_stderr(str(e))
         return TopicSwitchGoal(exit_code=1)
-    advice = release_advice(plan.branch, plan.target)
+    advice = release_advice(plan.branch, plan.target, release.scheme)
     if advice:
         console.print_stderr(advice)
     report = plan_report(plan)
