@@ -19,7 +19,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import List
 
 REPO = Path(__file__).resolve().parent.parent
 VERSION = "24.09.0rc1"

@@ -1,5 +1,13 @@
 from pathlib import Path
 
-__version__ = (Path(__file__).parent / "VERSION").read_text().strip()
 from ai.backend.common import __version__ as common_version
-import ai.backend.client
+from ai.backend.client import __version__ as client_version
+
+__version__ = (Path(__file__).parent / "VERSION").read_text().strip()
+
+if __version__ != common_version:
+    # Server-side components are released in lockstep: a mismatch is a broken installation.
+    raise ImportError(f"backend.ai-webserver {__version__} needs backend.ai-common {__version__}, found {common_version}")
+
+USER_AGENT = f"backend.ai-webserver/{__version__} (client SDK {client_version})"
+"""How the web server identifies itself to the manager, through the client SDK."""
