@@ -541,16 +541,22 @@ def _load_state(repo: Path) -> Optional[_State]:
     path = state_file(repo)
     if not path.exists():
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return _State(
-        plan=_plan_from_json(data["plan"]),
-        updates=data["updates"],
-        done=data["done"],
-        finished=data["finished"],
-        current_target=data["current_target"],
-        pending=data["pending"],
-        head_before=data["head_before"],
-    )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return _State(
+            plan=_plan_from_json(data["plan"]),
+            updates=data["updates"],
+            done=data["done"],
+            finished=data["finished"],
+            current_target=data["current_target"],
+            pending=data["pending"],
+            head_before=data["head_before"],
+        )
+    except (ValueError, KeyError, TypeError) as e:
+        raise BackportError(
+            f"`{path}`: unreadable backport state (got {type(e).__name__}: {e}); check the release branches "
+            f"and `{worktree_path(repo)}`, then remove `{_state_dir(repo)}`"
+        ) from None
 
 
 def _plan_from_json(data: dict) -> BackportPlan:

@@ -526,6 +526,21 @@ def test_resume_without_state(repo: Path, action, message: str) -> None:
     assert str(error.value) == message.format(state=state_file(repo))
 
 
+@pytest.mark.parametrize("action", [continue_backport, abort_backport], ids=["continue", "abort"])
+def test_corrupted_state_is_one_line(repo: Path, conflicting: Dict[str, str], action) -> None:
+    run_backport(repo, plan_backport(repo, request(conflicting["conflict"])), lambda line: None)
+    refs_before = refs(repo)
+    state_file(repo).write_text('{"plan": ')
+    with pytest.raises(BackportError) as error:
+        action(repo, print)
+    state_dir = repo / ".git" / "calver-backport"
+    assert str(error.value) == (
+        f"`{state_file(repo)}`: unreadable backport state (got JSONDecodeError: Expecting value: line 1 column 10 "
+        f"(char 9)); check the release branches and `{state_dir / 'worktree'}`, then remove `{state_dir}`"
+    )
+    assert refs(repo) == refs_before
+
+
 # Listing ----------------------------------------------------------------------------------------
 
 
