@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -21,6 +22,9 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
+"""The password of a `scheme://user:password@host` database URL."""
 
 
 class JournalError(RuntimeError):
@@ -36,9 +40,9 @@ class Command:
     cwd: Optional[str] = None
 
     def render(self) -> str:
-        """The command as a developer would type it (for plans and `--dry-run`)."""
+        """The command as a developer would type it (for plans and `--dry-run`), passwords masked."""
         prefix = " ".join(f"{k}={v}" for k, v in sorted(self.env.items()))
-        return " ".join(filter(None, [prefix, " ".join(_quote(a) for a in self.argv)]))
+        return _PASSWORD_IN_URL.sub(r"\1***@", " ".join(filter(None, [prefix, " ".join(_quote(a) for a in self.argv)])))
 
 
 @dataclass(frozen=True)

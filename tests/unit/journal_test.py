@@ -55,6 +55,26 @@ def step(name: str, script: str = "", undo: str = "") -> Step:
     )
 
 
+@pytest.mark.parametrize(
+    "argv, rendered",
+    [
+        pytest.param(
+            ("alembic", "-x", "db=postgresql://backend:s3cret@127.0.0.1:8100/backend", "current"),
+            "alembic -x db=postgresql://backend:***@127.0.0.1:8100/backend current",
+            id="password-masked",
+        ),
+        pytest.param(
+            ("pg_dump", "postgresql://backend@localhost/backend"),
+            "pg_dump postgresql://backend@localhost/backend",
+            id="no-password",
+        ),
+        pytest.param(("cp", "-p", ".local/manager.sqlite", "backup"), "cp -p .local/manager.sqlite backup", id="sqlite"),
+    ],
+)
+def test_render_masks_database_passwords(argv: tuple, rendered: str) -> None:
+    assert Command(argv).render() == rendered
+
+
 def test_journal_round_trips_through_json(tmp_path: Path) -> None:
     journal = Journal("op", "/repo", {"k": [1]}, (Step("s", "d", (Command(("a", "b c"), {"X": "1"}, "sub"),), (sh("u"),)),))
     path = journal_path(tmp_path, "op")
