@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import git
 from example_repo import copy_example, run_pants
+from fake_docker import DUMP, install_fake_docker
 
 from calver_release.compose import HalfstackServices, rewrite_compose
 
@@ -22,17 +23,6 @@ TARGET = "docker-compose.halfstack-2409.yml"
 STAGING = ".git/calver-release/halfstack-upgrade"
 COMPOSE = f"docker compose -p monorepo -f {CURRENT}"
 DB_EXEC = f"{COMPOSE} exec -T backendai-half-db"
-DUMP = "CREATE TABLE kernels (id int);\n--\n-- PostgreSQL database dump complete\n--\n\n"
-FAKE_DOCKER = """\
-#!/bin/sh
-here=$(dirname "$0")
-echo "docker $*" >> "$here/docker.log"
-case " $* " in
-  *" pg_dump "*) cat "$here/dump.sql" ;;
-  *" psql "*) cat > "$here/restored.sql" ;;
-esac
-"""
-
 PLAN = f"""\
 Upgrading the halfstack to `{TARGET}` (PostgreSQL 15 -> 16: dump and restore the database)
 note: service `backendai-half-otel-collector` is only in {TARGET}: kept as that file has it
@@ -87,11 +77,7 @@ def repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def bin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The stand-in `docker`, first on the PATH the nested Pants passes to the steps."""
-    directory = tmp_path / "bin"
-    directory.mkdir()
-    (directory / "docker").write_text(FAKE_DOCKER)
-    (directory / "docker").chmod(0o755)
-    (directory / "dump.sql").write_text(DUMP)
+    directory = install_fake_docker(tmp_path / "bin")
     monkeypatch.setenv("PATH", f"{directory}:{os.environ['PATH']}")
     return directory
 

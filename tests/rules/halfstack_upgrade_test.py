@@ -14,6 +14,7 @@ from typing import Dict, Optional
 
 import pytest
 from conftest import init_repo
+from fake_docker import DUMP, install_fake_docker
 from pants.testutil.rule_runner import GoalRuleResult, RuleRunner, mock_console
 
 from calver_release.goals import halfstack_upgrade
@@ -25,7 +26,6 @@ STAGING = ".git/calver-release/halfstack-upgrade"
 JOURNAL = ".git/calver-release/halfstack-upgrade.json"
 COMPOSE = f"docker compose -p repo -f {CURRENT}"
 DB_EXEC = f"{COMPOSE} exec -T backendai-half-db"
-DUMP = "CREATE TABLE kernels (id int);\n--\n-- PostgreSQL database dump complete\n--\n\n"
 
 
 def compose(postgres: str, db_port: str, redis_port: str, comment: str = "") -> str:
@@ -52,18 +52,6 @@ CURRENT_TEXT = compose("15.4-alpine", "8101", "127.0.0.1:8111")
 TARGET_TEXT = compose("16.3-alpine", "8100", "8110", "  # PostgreSQL 16")
 UPGRADED_TEXT = compose("16.3-alpine", "8101", "127.0.0.1:8111", "  # PostgreSQL 16")
 
-FAKE_DOCKER = """\
-#!/bin/sh
-here=$(dirname "$0")
-echo "docker $*" >> "$here/docker.log"
-case " $* " in
-  *" pg_dump "*) cat "$here/dump.sql" ;;
-  *" psql "*) cat > "$here/restored.sql" ;;
-  *" down "*) [ ! -e "$here/down-fails" ] || { echo "cannot stop container" >&2; exit 1; } ;;
-esac
-"""
-
-
 @pytest.fixture
 def rule_runner() -> RuleRunner:
     return RuleRunner(rules=halfstack_upgrade.rules())
@@ -81,11 +69,7 @@ def repo(rule_runner: RuleRunner) -> Path:
 
 @pytest.fixture
 def bin_dir(tmp_path: Path) -> Path:
-    docker = tmp_path / "docker"
-    docker.write_text(FAKE_DOCKER)
-    docker.chmod(0o755)
-    (tmp_path / "dump.sql").write_text(DUMP)
-    return tmp_path
+    return install_fake_docker(tmp_path)
 
 
 def run_goal(rule_runner: RuleRunner, repo: Path, *args: str, path: Optional[str] = None) -> GoalRuleResult:

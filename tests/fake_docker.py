@@ -1,0 +1,33 @@
+"""A recording stand-in for `docker`: these machines run no Docker engine.
+
+It appends each command line to `docker.log` beside it, prints `dump.sql` for `exec ... pg_dump`,
+keeps what `exec ... psql` reads in `restored.sql`, and fails `down` while `down-fails` exists.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DUMP = "CREATE TABLE kernels (id int);\n--\n-- PostgreSQL database dump complete\n--\n\n"
+"""A complete plain-format dump, as `pg_dump` ends one."""
+
+FAKE_DOCKER = """\
+#!/bin/sh
+here=$(dirname "$0")
+echo "docker $*" >> "$here/docker.log"
+case " $* " in
+  *" pg_dump "*) cat "$here/dump.sql" ;;
+  *" psql "*) cat > "$here/restored.sql" ;;
+  *" down "*) [ ! -e "$here/down-fails" ] || { echo "cannot stop container" >&2; exit 1; } ;;
+esac
+"""
+
+
+def install_fake_docker(directory: Path) -> Path:
+    """Write the stand-in `docker` and a complete `dump.sql` into `directory`; returns it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    docker = directory / "docker"
+    docker.write_text(FAKE_DOCKER)
+    docker.chmod(0o755)
+    (directory / "dump.sql").write_text(DUMP)
+    return directory
