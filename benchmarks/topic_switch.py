@@ -7,7 +7,7 @@
    example monorepo, both with pantsd as developers run Pants; target at most 25% of the manual time.
 
 Run from the repository root with the dev venv (alembic, tomli, ruamel.yaml):
-    PYTHONPATH=pants-plugins:tests:tests/unit:tests/e2e python benchmarks/topic_switch.py [--rounds=3]
+    PYTHONPATH=pants-plugins:tests:tests/migrations python benchmarks/topic_switch.py [--rounds=3]
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ import time
 from pathlib import Path
 from typing import Callable, List
 
-from topic_switch_repos import commit, git, make_repo, revision_file
+from alembic_repos import commit, git, make_repo, revision_file
 
-from calver_release.topic_switch_plan import ExportMode, SwitchSettings, build_plan
+from calver_release.runtime.git import GitRepo
+from calver_release.topic_switch.plan import ExportMode, SwitchSettings, build_plan
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -55,11 +56,12 @@ def plan_benchmark(root: Path, rounds: int) -> float:
     fake_current.write_text("#!/bin/sh\necho 't99 (head)'\n")
     fake_current.chmod(0o755)
     total = len(set(spec[0] for spec in base + topic + other))
-    settings = SwitchSettings(repo, "other", alembic_command=(str(fake_current),), export=ExportMode.NONE)
+    settings = SwitchSettings(GitRepo(repo), "other", alembic_command=(str(fake_current),), export=ExportMode.NONE)
     times = [timed(lambda: build_plan(settings, dict(os.environ))) for _ in range(rounds)]
     plan = build_plan(settings, dict(os.environ))
-    env = plan.environments[0]
-    print(f"plan: {total} revisions, undo {len(env.to_undo)} with {len(env.downgrade)} command(s), apply {len(env.to_apply)}")
+    migrations = plan.environments[0].migrations
+    undo, commands, apply = len(migrations.downgrade.to_undo), len(migrations.downgrade.commands), len(migrations.to_apply)
+    print(f"plan: {total} revisions, undo {undo} with {commands} command(s), apply {apply}")
     return statistics.median(times)
 
 

@@ -1,11 +1,15 @@
-"""Fixtures shared by every test: real git repositories with a fixed identity."""
+"""Fixtures shared by every test: real git repositories with a fixed identity, and the RuleRunner.
+
+Both resolves load this file; only the `pants-plugins` one has Pants, so Pants is imported inside
+the fixtures that need it.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 from pathlib import Path
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 import pytest
 
@@ -50,3 +54,33 @@ def init_repo(repo: Path, branch: str = "main") -> Path:
     git(repo, "add", "-A")
     git(repo, "commit", "--quiet", "--allow-empty", "-m", "initial commit")
     return repo
+
+
+CALLER_ENV = ("PATH", "HOME", "PYENV_ROOT", *GIT_IDENTITY)
+"""What a goal under test sees of the shell that runs it (goals read the caller's environment)."""
+
+
+@pytest.fixture
+def rule_runner() -> Any:
+    """A RuleRunner with the whole backend, Python distributions and requirements; see `run_goal`."""
+    from pants.backend.python.macros.python_artifact import PythonArtifact
+    from pants.backend.python.target_types import PythonDistribution, PythonRequirementTarget
+    from pants.testutil.rule_runner import RuleRunner
+
+    from calver_release import register
+
+    return RuleRunner(
+        rules=register.rules(),
+        target_types=[PythonDistribution, PythonRequirementTarget],
+        objects={"python_artifact": PythonArtifact},
+    )
+
+
+def run_goal(rule_runner: Any, goal: Any, *args: str, global_args: tuple = (), env: Optional[Mapping[str, str]] = None) -> Any:
+    """Run `goal` with `args` as a shell would: the caller's `CALLER_ENV` variables, or exactly `env`."""
+    from pants.testutil.rule_runner import mock_console
+
+    with mock_console(rule_runner.options_bootstrapper):
+        if env is not None:
+            return rule_runner.run_goal_rule(goal, global_args=list(global_args), args=list(args), env=dict(env))
+        return rule_runner.run_goal_rule(goal, global_args=list(global_args), args=list(args), env_inherit=set(CALLER_ENV))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from calver_release import distributions, setup_kwargs, version_file
-from calver_release.goals import backport, halfstack_upgrade, release_version, topic_switch
+from calver_release.backport import goal as backport
+from calver_release.halfstack import goal as halfstack_upgrade
+from calver_release.release import goal as release_version
+from calver_release.release import rules as release_rules
+from calver_release.topic_switch import goal as topic_switch
 
 
 def rules():
     return [
-        *version_file.rules(),
-        *distributions.rules(),
-        *setup_kwargs.rules(),
+        *release_rules.rules(),
         *release_version.rules(),
         *backport.rules(),
         *topic_switch.rules(),

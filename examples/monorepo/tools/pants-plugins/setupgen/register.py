@@ -14,7 +14,7 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.engine.target import Target
 from pants.engine.unions import UnionRule
 
-from calver_release.setup_kwargs import CalverSetupKwargsRequest
+from calver_release.release.extension import CalverSetupKwargsRequest
 
 PROJECT_URL = "https://github.com/lablup/backend.ai"
 

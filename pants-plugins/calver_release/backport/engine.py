@@ -1,0 +1,669 @@
+"""Backport engine: cherry-pick commits of `main` onto release branches with backport trailers.
+
+Flow: `plan_backport` validates everything and writes nothing; `run_backport` picks in a temporary
+worktree inside the git directory and moves a release branch only when its whole series applied;
+a conflict stops the run with its state saved on disk, so `continue_backport` and `abort_backport`
+work from a new shell. `list_backports` and `migration_warnings` only read.
+
+Decisions:
+- A release branch checked out in any worktree is refused: moving its ref would leave that
+  worktree's files behind, showing the backport as uncommitted reverts.
+- Hooks are off in the backport worktree (`core.hooksPath=/dev/null`): the picks were checked on
+  `main`, a `commit-msg` hook must not change the trailers, and a `post-checkout` hook (installs,
+  migrations) must not run for a temporary checkout.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from calver_release.backport.trailers import (
+    BackportTrailers,
+    add_backport_trailers,
+    parse_backport_trailers,
+)
+from calver_release.release.calver import Scheme, is_release_branch
+from calver_release.runtime.git import GitRepo
+from calver_release.runtime.journal import StateFileError, StateStore
+
+Report = Callable[[str], None]
+
+_FIX_SUBJECT = re.compile(r"^fix(\([^)]*\))?!?:", re.IGNORECASE)
+_CHERRY_PICKED_FROM = re.compile(r"\(cherry picked from commit ([0-9a-f]{7,40})\)")
+_NO_HOOKS = ("-c", "core.hooksPath=/dev/null")
+_RESUME_HINT = "run `pants backport --continue` or `pants backport --abort`"
+
+
+class BackportError(ValueError):
+    """A backport request or run that cannot go on; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class BackportRequest:
+    """What `pants backport` was asked to do; `allow_unreachable` is `--yes`."""
+
+    targets: Tuple[str, ...]
+    commits: Tuple[str, ...]
+    pad_minor: bool
+    mainline: Optional[int] = None
+    source_branch: str = "main"
+    migration_dirs: Tuple[str, ...] = ()
+    allow_unreachable: bool = False
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One commit to cherry-pick; `mainline` is set for merge commits only."""
+
+    commit: str
+    subject: str
+    mainline: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A requested commit left out for one target, and why."""
+
+    commit: str
+    subject: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TargetPlan:
+    """The picks for one release branch, whose tip was `base` when planned."""
+
+    target: str
+    base: str
+    picks: Tuple[Pick, ...]
+    skips: Tuple[Skip, ...] = ()
+
+
+@dataclass(frozen=True)
+class BackportPlan:
+    """Every target's picks and skips, plus warnings the user accepted with `--yes`."""
+
+    source_branch: str
+    targets: Tuple[TargetPlan, ...]
+    warnings: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BranchUpdate:
+    """A release branch moved from `old` to `new`."""
+
+    target: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A pick that stopped on conflicts, left in `worktree` for the developer."""
+
+    target: str
+    commit: str
+    files: Tuple[str, ...]
+    worktree: Path
+
+
+@dataclass(frozen=True)
+class BackportOutcome:
+    """Branches updated so far, and the conflict that stopped the run, if any."""
+
+    updated: Tuple[BranchUpdate, ...]
+    conflict: Optional[Conflict] = None
+
+
+@dataclass(frozen=True)
+class CommitSummary:
+    """A commit and its subject line."""
+
+    commit: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class BackportedCommit:
+    """A commit on a release branch that carries backport trailers."""
+
+    commit: str
+    subject: str
+    trailers: BackportTrailers
+
+
+@dataclass(frozen=True)
+class BackportListing:
+    """What `--list` shows for one release branch."""
+
+    target: str
+    merge_base: str
+    backported: Tuple[BackportedCommit, ...]
+    missing_fixes: Tuple[CommitSummary, ...]
+
+
+@dataclass
+class _State:
+    """A run's progress, saved as JSON before every step that writes."""
+
+    plan: BackportPlan
+    updates: Dict[str, str] = field(default_factory=dict)
+    done: Dict[str, List[str]] = field(default_factory=dict)
+    finished: List[str] = field(default_factory=list)
+    current_target: Optional[str] = None
+    pending: Optional[str] = None
+    head_before: Optional[str] = None
+
+
+# Planning ---------------------------------------------------------------------------------------
+
+
+def plan_backport(repo: GitRepo, request: BackportRequest) -> BackportPlan:
+    """Validate `request` against the repository and decide what to pick where; writes nothing."""
+    ensure_no_backport_in_progress(repo)
+    source_tip = _require_branch(repo, request.source_branch, "source branch")
+    if not request.targets:
+        raise BackportError("`--to`: no release branch given (got none); pass `--to=X.Y`")
+    if not request.commits:
+        raise BackportError("`--commit`: no commit given (got none); pass `--commit=SHA`")
+    if request.mainline is not None and request.mainline < 1:
+        raise BackportError(f"`--mainline`: not a parent number (got {request.mainline}); pass 1 or more")
+    checked_out = _checked_out_branches(repo)
+    tips = {t: _validate_target(repo, t, request.pad_minor, checked_out) for t in _unique(request.targets)}
+    picks, warnings = _validate_commits(repo, request)
+    targets = tuple(
+        _plan_target(repo, target, tip, source_tip, picks) for target, tip in tips.items()
+    )
+    return BackportPlan(request.source_branch, targets, warnings)
+
+
+def describe_plan(plan: BackportPlan) -> List[str]:
+    """Lines for `--dry-run`: the warnings, then what would be picked or skipped where."""
+    lines = list(plan.warnings)
+    for target_plan in plan.targets:
+        for pick in target_plan.picks:
+            lines.append(f"Would pick {_short(pick.commit)} onto {target_plan.target}: {pick.subject}")
+        lines.extend(_skip_line(target_plan.target, skip) for skip in target_plan.skips)
+    return lines
+
+
+def _validate_target(repo: GitRepo, target: str, pad_minor: bool, checked_out: Dict[str, str]) -> str:
+    example = "24.09" if pad_minor else "26.8"
+    if not is_release_branch(target, Scheme(pad_minor=pad_minor)):
+        raise BackportError(
+            f"`--to`: not a release branch name (got `{target}`); pass a branch such as `{example}`"
+        )
+    tip = _require_branch(repo, target, "`--to`")
+    if target in checked_out:
+        raise BackportError(
+            f"`--to`: the branch is checked out in `{checked_out[target]}` (got `{target}`); "
+            "switch that worktree to another branch first, so moving the branch leaves no files behind"
+        )
+    return tip
+
+
+def _require_branch(repo: GitRepo, branch: str, origin: str) -> str:
+    tip = repo.rev_parse(f"refs/heads/{branch}")
+    if tip is None:
+        raise BackportError(f"{origin}: no such local branch (got `{branch}`); create or fetch it first")
+    return tip
+
+
+def _checked_out_branches(repo: GitRepo) -> Dict[str, str]:
+    """Branch name -> path of the worktree that has it checked out."""
+    branches = {}
+    path = ""
+    for line in repo.lines("worktree", "list", "--porcelain"):
+        if line.startswith("worktree "):
+            path = line[len("worktree ") :]
+        elif line.startswith("branch refs/heads/"):
+            branches[line[len("branch refs/heads/") :]] = path
+    return branches
+
+
+def _validate_commits(repo: GitRepo, request: BackportRequest) -> Tuple[Tuple[Pick, ...], Tuple[str, ...]]:
+    picks: Dict[str, Pick] = {}
+    warnings = []
+    for commit in request.commits:
+        pick = _validate_commit(repo, commit, request)
+        if not _is_ancestor(repo, pick.commit, f"refs/heads/{request.source_branch}"):
+            if not request.allow_unreachable:
+                raise BackportError(
+                    f"`--commit`: not on `{request.source_branch}` (got `{commit}`); "
+                    f"land fixes on `{request.source_branch}` first, or pass `--yes` to backport it anyway"
+                )
+            warnings.append(
+                f"warning: {_short(pick.commit)} is not on `{request.source_branch}`; backporting it anyway"
+            )
+        picks.setdefault(pick.commit, pick)
+    return tuple(picks.values()), tuple(warnings)
+
+
+def _validate_commit(repo: GitRepo, commit: str, request: BackportRequest) -> Pick:
+    sha = repo.rev_parse(commit)
+    if sha is None:
+        raise BackportError(
+            f"`--commit`: no such commit (got `{commit}`); pass a commit of `{request.source_branch}`"
+        )
+    mainline = request.mainline
+    parents = repo.output("rev-list", "--parents", "-n", "1", sha).split()[1:]
+    subject = repo.output("log", "-1", "--format=%s", sha)
+    if len(parents) < 2:
+        return Pick(sha, subject)
+    if mainline is None:
+        raise BackportError(
+            f"`--commit`: a merge commit needs a parent to diff against (got `{commit}`); pass `--mainline=N`"
+        )
+    if mainline > len(parents):
+        raise BackportError(
+            f"`--mainline`: `{commit}` has {len(parents)} parents (got {mainline}); pass 1 to {len(parents)}"
+        )
+    return Pick(sha, subject, mainline)
+
+
+def _plan_target(repo: GitRepo, target: str, tip: str, source_tip: str, picks: Sequence[Pick]) -> TargetPlan:
+    existing = _patch_ids(repo, f"{_merge_base(repo, source_tip, tip, target)}..{tip}")
+    to_pick = []
+    skips = []
+    for pick in picks:
+        if _is_ancestor(repo, pick.commit, tip):
+            skips.append(Skip(pick.commit, pick.subject, f"already on {target}"))
+            continue
+        twin = existing.get(_patch_id(repo, pick))
+        if twin:
+            skips.append(Skip(pick.commit, pick.subject, f"already there as {_short(twin)}"))
+        else:
+            to_pick.append(pick)
+    return TargetPlan(target, tip, tuple(to_pick), tuple(skips))
+
+
+# Running ----------------------------------------------------------------------------------------
+
+
+def run_backport(repo: GitRepo, plan: BackportPlan, report: Report) -> BackportOutcome:
+    """Apply `plan` in a temporary worktree; stop with a `Conflict` when a pick conflicts."""
+    ensure_no_backport_in_progress(repo)
+    for target_plan in plan.targets:
+        now = repo.rev_parse(f"refs/heads/{target_plan.target}")
+        if now != target_plan.base:
+            raise BackportError(
+                f"`--to`: `{target_plan.target}` moved since the plan was made "
+                f"(got {_short(now or '')}); plan again"
+            )
+    for warning in plan.warnings:
+        report(warning)
+    state = _State(plan)
+    _save_state(repo, state)
+    worktree = str(worktree_path(repo))
+    repo.run(*_NO_HOOKS, "worktree", "add", "--quiet", "--detach", worktree, plan.targets[0].base)
+    return _drive(repo, state, report)
+
+
+def continue_backport(repo: GitRepo, report: Report) -> BackportOutcome:
+    """Resume after the developer resolved a conflict in the worktree and `git add`ed the files."""
+    state = _load_state(repo)
+    if state is None:
+        raise BackportError(
+            f"`--continue`: no backport in progress (got no `{state_file(repo)}`); "
+            "start one with `pants backport --to=X.Y --commit=SHA`"
+        )
+    if state.pending is not None:
+        target = state.current_target or ""
+        pick = _find_pick(state.plan, target, state.pending)
+        files = _unmerged_files(repo)
+        if files:
+            report(f"Still conflicted in {worktree_path(repo)}: {', '.join(files)}")
+            return BackportOutcome(_updates(state), Conflict(target, pick.commit, files, worktree_path(repo)))
+        _commit_pick(repo, state, target, pick, report)
+    return _drive(repo, state, report)
+
+
+def abort_backport(repo: GitRepo, report: Report) -> None:
+    """Remove the worktree and the state, and put back every release branch the run had moved."""
+    state = _load_state(repo)
+    if state is None and not worktree_path(repo).exists():
+        raise BackportError(f"`--abort`: no backport in progress (got no `{state_file(repo)}`); nothing to abort")
+    if state is not None:
+        for target_plan in state.plan.targets:
+            if target_plan.target in state.updates:
+                _restore_branch(repo, target_plan, state.updates[target_plan.target], report)
+    _remove_run(repo)
+    report("Backport aborted.")
+
+
+def ensure_no_backport_in_progress(repo: GitRepo) -> None:
+    """Raise BackportError when a previous run left its state or worktree behind."""
+    if state_file(repo).exists() or worktree_path(repo).exists():
+        raise BackportError(f"`pants backport`: a backport is in progress (got `{state_file(repo)}`); {_RESUME_HINT}")
+
+
+def state_file(repo: GitRepo) -> Path:
+    """Where a run's progress is kept."""
+    return _store(repo).file(OPERATION)
+
+
+def worktree_path(repo: GitRepo) -> Path:
+    """The temporary worktree the picks are made in (inside the git directory, unseen by watchers)."""
+    return _store(repo).directory(OPERATION) / "worktree"
+
+
+def _drive(repo: GitRepo, state: _State, report: Report) -> BackportOutcome:
+    worktree = worktree_path(repo)
+    for target_plan in state.plan.targets:
+        if target_plan.target in state.finished:
+            continue
+        if state.current_target != target_plan.target:
+            _enter_target(repo, state, target_plan, report)
+        for pick in target_plan.picks:
+            if pick.commit in state.done.get(target_plan.target, []):
+                continue
+            files = _start_pick(repo, state, target_plan.target, pick, report)
+            if files:
+                conflict = Conflict(target_plan.target, pick.commit, files, worktree)
+                report(f"Conflict picking {_short(pick.commit)} onto {conflict.target}: {', '.join(files)}")
+                report(f"Resolve them in {worktree}, `git add` them, then {_RESUME_HINT}")
+                return BackportOutcome(_updates(state), conflict)
+            _commit_pick(repo, state, target_plan.target, pick, report)
+        _finish_target(repo, state, target_plan)
+    _remove_run(repo)
+    return BackportOutcome(_updates(state))
+
+
+def _enter_target(repo: GitRepo, state: _State, target_plan: TargetPlan, report: Report) -> None:
+    state.current_target = target_plan.target
+    _save_state(repo, state)
+    _worktree_git(repo, "checkout", "--quiet", "--force", "--detach", target_plan.base)
+    for skip in target_plan.skips:
+        report(_skip_line(target_plan.target, skip))
+
+
+def _start_pick(repo: GitRepo, state: _State, target: str, pick: Pick, report: Report) -> Tuple[str, ...]:
+    """Cherry-pick without committing; the conflicting files, or () when it applied.
+
+    A failure without conflicts (git refused before touching the index) leaves the pick undone in
+    the state, so `--continue` tries it again.
+    """
+    report(f"Picking {_short(pick.commit)} onto {target} ...")
+    state.pending = pick.commit
+    state.head_before = _worktree_head(repo)
+    _save_state(repo, state)
+    mainline = ("-m", str(pick.mainline)) if pick.mainline else ()
+    proc = _worktree_git(repo, "cherry-pick", "--no-commit", *mainline, pick.commit, check=False)
+    if proc.returncode == 0:
+        return ()
+    files = _unmerged_files(repo)
+    if not files:
+        state.pending = None
+        state.head_before = None
+        _save_state(repo, state)
+        reason = (proc.stderr.strip() or proc.stdout.strip() or "no output").splitlines()[0]
+        raise BackportError(
+            f"`git cherry-pick`: failed on {_short(pick.commit)} (got `{reason}`); "
+            f"fix that in {worktree_path(repo)}, then {_RESUME_HINT}"
+        )
+    return files
+
+
+def _commit_pick(repo: GitRepo, state: _State, target: str, pick: Pick, report: Report) -> None:
+    """Commit the applied pick with trailers; amends if the developer already committed it."""
+    head = _worktree_head(repo)
+    if head == state.head_before and _nothing_staged(repo):
+        report(f"skip {_short(pick.commit)} on {target}: no changes left after applying it")
+    elif head == state.head_before:
+        _commit_with_trailers(repo, pick.commit, target, state.plan.source_branch, amend=False)
+    elif _worktree_git(repo, "rev-parse", "HEAD^").stdout.strip() == state.head_before:
+        _commit_with_trailers(repo, pick.commit, target, state.plan.source_branch, amend=True)
+    else:
+        raise BackportError(
+            f"worktree: HEAD moved by more than one commit while resolving (got {_short(head)}); "
+            "run `pants backport --abort` and start again"
+        )
+    state.done.setdefault(target, []).append(pick.commit)
+    state.pending = None
+    state.head_before = None
+    _save_state(repo, state)
+
+
+def _commit_with_trailers(repo: GitRepo, commit: str, target: str, source_branch: str, amend: bool) -> None:
+    """Commit the index with `commit`'s author, date and message, plus the backport trailers."""
+    author = repo.output("log", "-1", "--format=%an%x00%ae%x00%ad", "--date=raw", commit)
+    name, email, date = author.split("\0")
+    message = add_backport_trailers(repo, _commit_message(repo, commit), target, source_branch)
+    _worktree_git(
+        repo,
+        "commit",
+        "--quiet",
+        "--cleanup=verbatim",
+        *(["--amend"] if amend else []),
+        f"--author={name} <{email}>",
+        f"--date={date}",
+        "-F",
+        "-",
+        input=message,
+    )
+
+
+def _finish_target(repo: GitRepo, state: _State, target_plan: TargetPlan) -> None:
+    """Move the release branch to the worktree's HEAD, compare-and-swap with its planned tip."""
+    new = _worktree_head(repo)
+    if new != target_plan.base:
+        state.updates[target_plan.target] = new
+        _save_state(repo, state)
+        ref = f"refs/heads/{target_plan.target}"
+        if repo.run("update-ref", ref, new, target_plan.base, check=False).returncode != 0:
+            raise BackportError(
+                f"`--to`: `{target_plan.target}` moved during the backport "
+                f"(got {_short(repo.rev_parse(ref) or '')}); {_RESUME_HINT}"
+            )
+    state.finished.append(target_plan.target)
+    _save_state(repo, state)
+
+
+def _restore_branch(repo: GitRepo, target_plan: TargetPlan, new: str, report: Report) -> None:
+    ref = f"refs/heads/{target_plan.target}"
+    now = repo.rev_parse(ref)
+    if now == new:
+        repo.run("update-ref", ref, target_plan.base, new)
+        report(f"Restored {target_plan.target} to {_short(target_plan.base)}")
+    elif now != target_plan.base:
+        report(f"Left {target_plan.target} at {_short(now or '')}: it moved after the backport updated it")
+
+
+def _remove_run(repo: GitRepo) -> None:
+    """Delete the worktree, then the state (last, so a crash in between still leaves `--abort` its data)."""
+    worktree = worktree_path(repo)
+    if worktree.exists():
+        repo.run("worktree", "remove", "--force", str(worktree), check=False)
+        shutil.rmtree(worktree, ignore_errors=True)
+    repo.run("worktree", "prune")
+    _store(repo).remove(OPERATION)
+
+
+def _find_pick(plan: BackportPlan, target: str, commit: str) -> Pick:
+    target_plan = next(t for t in plan.targets if t.target == target)
+    return next(p for p in target_plan.picks if p.commit == commit)
+
+
+def _updates(state: _State) -> Tuple[BranchUpdate, ...]:
+    return tuple(
+        BranchUpdate(t.target, t.base, state.updates[t.target])
+        for t in state.plan.targets
+        if t.target in state.finished and t.target in state.updates
+    )
+
+
+def _worktree_git(
+    repo: GitRepo, *args: str, check: bool = True, input: Optional[str] = None
+) -> subprocess.CompletedProcess:
+    """Run git in the backport worktree, with the repository's hooks off."""
+    return repo.at(worktree_path(repo)).run(*_NO_HOOKS, *args, check=check, input=input)
+
+
+def _worktree_head(repo: GitRepo) -> str:
+    return _worktree_git(repo, "rev-parse", "HEAD").stdout.strip()
+
+
+def _nothing_staged(repo: GitRepo) -> bool:
+    return _worktree_git(repo, "diff", "--cached", "--quiet", check=False).returncode == 0
+
+
+def _unmerged_files(repo: GitRepo) -> Tuple[str, ...]:
+    return tuple(repo.at(worktree_path(repo)).lines("diff", "--name-only", "--diff-filter=U"))
+
+
+# State ------------------------------------------------------------------------------------------
+
+OPERATION = "backport"
+
+
+def _store(repo: GitRepo) -> StateStore:
+    return StateStore(repo.git_dir())
+
+
+def _save_state(repo: GitRepo, state: _State) -> None:
+    _store(repo).save(OPERATION, state)
+
+
+def _load_state(repo: GitRepo) -> Optional[_State]:
+    try:
+        return _store(repo).load(OPERATION, _State)
+    except StateFileError as e:
+        raise BackportError(f"{e}, and its worktree `{worktree_path(repo)}`") from None
+
+
+# Listing and warnings ---------------------------------------------------------------------------
+
+
+def list_backports(repo: GitRepo, target: str, source_branch: str = "main") -> BackportListing:
+    """Commits on `target` with backport trailers, and fixes of `source_branch` not backported there.
+
+    A fix is a commit since the merge base whose subject starts with `fix:` (or `fix(scope):`); it
+    counts as backported when a commit of `target` has its patch id, names it in a
+    `(cherry picked from commit X)` line, or has the same subject.
+    """
+    tip = _require_branch(repo, target, "`--to`")
+    source_tip = _require_branch(repo, source_branch, "source branch")
+    base = _merge_base(repo, source_tip, tip, target)
+    on_target = _commit_messages(repo, f"{base}..{tip}")
+    backported = tuple(
+        BackportedCommit(sha, _subject(msg), parse_backport_trailers(msg))
+        for sha, msg in on_target
+        if parse_backport_trailers(msg)
+    )
+    on_source = _commit_messages(repo, f"{base}..{source_tip}", "--no-merges")
+    fixes = [(sha, _subject(msg)) for sha, msg in on_source if _FIX_SUBJECT.match(_subject(msg))]
+    target_patch_ids = set(_patch_ids(repo, f"{base}..{tip}"))
+    fix_patch_ids = {sha: pid for pid, sha in _patch_ids(repo, f"{base}..{source_tip}").items()}
+    picked_from = {ref for _, msg in on_target for ref in _CHERRY_PICKED_FROM.findall(msg)}
+    subjects = {_subject(msg) for _, msg in on_target}
+    missing = tuple(
+        CommitSummary(sha, subject)
+        for sha, subject in fixes
+        if fix_patch_ids.get(sha) not in target_patch_ids
+        and not any(sha.startswith(ref) for ref in picked_from)
+        and subject not in subjects
+    )
+    return BackportListing(target, base, backported, missing)
+
+
+def describe_listing(listing: BackportListing) -> List[str]:
+    """Lines for `--list`: the backported commits with their trailers, then the missing fixes."""
+    lines = [f"Backported to {listing.target} since {_short(listing.merge_base)}:"]
+    for commit in listing.backported:
+        sources = ", ".join(commit.trailers.backported_from) or "?"
+        targets = ", ".join(commit.trailers.backported_to) or "?"
+        lines.append(f"  {_short(commit.commit)} {commit.subject} (from {sources} to {targets})")
+    lines.append(f"Fixes without a backport to {listing.target}:")
+    lines.extend(f"  {_short(c.commit)} {c.subject}" for c in listing.missing_fixes)
+    return lines
+
+
+def migration_warnings(repo: GitRepo, plan: BackportPlan, dirs: Sequence[str]) -> List[str]:
+    """One warning per picked commit that changes a file under one of the alembic `dirs`."""
+    prefixes = tuple(d.strip("/") + "/" for d in dirs)
+    targets_of: Dict[str, List[str]] = {}
+    picks: Dict[str, Pick] = {}
+    for target_plan in plan.targets:
+        for pick in target_plan.picks:
+            picks.setdefault(pick.commit, pick)
+            targets_of.setdefault(pick.commit, []).append(target_plan.target)
+    warnings = []
+    for commit, pick in picks.items():
+        changed = [f for f in _changed_files(repo, pick) if f.startswith(prefixes)]
+        if changed:
+            warnings.append(
+                f"warning: {_short(commit)} changes migrations ({', '.join(f'`{f}`' for f in changed)}) "
+                f"backported to {', '.join(targets_of[commit])}; check that each of them has one alembic head"
+            )
+    return warnings
+
+
+# Git helpers ------------------------------------------------------------------------------------
+
+
+def _is_ancestor(repo: GitRepo, commit: str, rev: str) -> bool:
+    return repo.run("merge-base", "--is-ancestor", commit, rev, check=False).returncode == 0
+
+
+def _merge_base(repo: GitRepo, source_tip: str, tip: str, target: str) -> str:
+    proc = repo.run("merge-base", source_tip, tip, check=False)
+    if proc.returncode != 0:
+        raise BackportError(
+            f"`--to`: shares no history with the source branch (got `{target}`); pass a release branch"
+        )
+    return proc.stdout.strip()
+
+
+def _parent_diff(pick: Pick) -> Tuple[str, str]:
+    """The two commits whose diff is the pick's change (parent `mainline`, or the first)."""
+    return f"{pick.commit}^{pick.mainline or 1}", pick.commit
+
+
+def _changed_files(repo: GitRepo, pick: Pick) -> List[str]:
+    return list(repo.lines("diff", "--name-only", "--no-renames", *_parent_diff(pick)))
+
+
+def _patch_id(repo: GitRepo, pick: Pick) -> Optional[str]:
+    diff = repo.run("diff", "--no-color", "--no-ext-diff", *_parent_diff(pick)).stdout
+    out = repo.run("patch-id", "--stable", input=diff).stdout.split()
+    return out[0] if out else None
+
+
+def _patch_ids(repo: GitRepo, rev_range: str) -> Dict[str, str]:
+    """Patch id -> commit, for the non-merge commits of `rev_range`."""
+    log = repo.run("log", "-p", "--no-merges", "--no-color", "--no-ext-diff", rev_range).stdout
+    out = repo.run("patch-id", "--stable", input=log).stdout
+    return {pid: sha for pid, sha in (line.split() for line in out.splitlines())}
+
+
+def _commit_messages(repo: GitRepo, rev_range: str, *options: str) -> List[Tuple[str, str]]:
+    """(sha, message) of the commits of `rev_range`, oldest first."""
+    out = repo.run("log", "-z", "--reverse", "--format=%H%n%B", *options, rev_range).stdout
+    return [tuple(record.split("\n", 1)) for record in out.split("\0") if record]  # type: ignore[misc]
+
+
+def _commit_message(repo: GitRepo, commit: str) -> str:
+    """The commit's message exactly as stored (what follows the header's blank line)."""
+    raw = repo.run("cat-file", "commit", commit).stdout
+    return raw.split("\n\n", 1)[1] if "\n\n" in raw else ""
+
+
+def _subject(message: str) -> str:
+    return message.split("\n", 1)[0].strip()
+
+
+def _short(sha: str) -> str:
+    return sha[:7]
+
+
+def _skip_line(target: str, skip: Skip) -> str:
+    return f"skip {_short(skip.commit)} on {target}: {skip.reason}"
+
+
+def _unique(items: Sequence[str]) -> List[str]:
+    return list(dict.fromkeys(items))

@@ -1,0 +1,128 @@
+"""The rules `pants release-version --check` enforces; each returns one line per problem found."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from calver_release.release.calver import ApiVersion, CalVer, Scheme, Series, VersionError, is_release_branch
+from calver_release.runtime.commit_files import CommitFiles
+from calver_release.runtime.git import GitRepo
+
+_PADDED_CALVER = re.compile(r"^\d{2}\.0\d\.")
+"""A pinned version that looks like a zero-padded calendar version (`20.09.0`)."""
+
+
+def check_canonical(path: str, version: CalVer, text: str, scheme: Scheme) -> List[str]:
+    """The version file must hold the canonical spelling for the repository's scheme."""
+    canonical = version.canonical(scheme)
+    if text.strip() == canonical:
+        return []
+    return [f"`{path}`: not in canonical form (got `{text.strip()}`); write `{canonical}`"]
+
+
+def check_package_version_files(build_root: Path, root_text: str, paths: Iterable[str]) -> List[str]:
+    """Per-package version files must be working links to, or exact copies of, the root file."""
+    problems = []
+    for path in sorted(paths):
+        file = build_root / path
+        if file.is_symlink() and not file.exists():
+            problems.append(
+                f"`{path}`: broken symlink (got target `{os.readlink(file)}`); point it at the root version file"
+            )
+        elif file.exists() and file.read_text().strip() != root_text.strip():
+            problems.append(
+                f"`{path}`: differs from the root version file (got `{file.read_text().strip()}`); "
+                f"make it a symlink to the root version file"
+            )
+    return problems
+
+
+def check_api_version(path: str, text: Optional[str], pattern: Optional[str]) -> List[str]:
+    """The API specification version must be `vN.yyyymmdd` with a real date."""
+    if text is None:
+        return [f"`{path}`: the API version file does not exist; create it or fix `[release-version].api_version_file`"]
+    value = text.strip()
+    if pattern:
+        match = re.search(pattern, text, re.MULTILINE)
+        if match is None:
+            return [f"`{path}`: no API version matches `{pattern}`; fix `[release-version].api_version_pattern`"]
+        value = match.group(1)
+    try:
+        ApiVersion.parse(value)
+    except VersionError as e:
+        return [f"`{path}`: invalid API version: {e}"]
+    return []
+
+
+def check_requirement_pins(requirements: Iterable[Tuple[str, str]], first_party: Iterable[str]) -> List[str]:
+    """Pins on first-party or calendar-versioned packages must use the zero-stripped PEP 440 form.
+
+    `requirements` holds (origin, requirement string) pairs, e.g. a target address and the string.
+    """
+    ours = {canonicalize_name(name) for name in first_party}
+    problems = []
+    for origin, text in requirements:
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement:
+            continue
+        for spec in requirement.specifier:
+            stripped = _stripped(spec.version)
+            calver_like = _PADDED_CALVER.match(spec.version) is not None
+            if stripped != spec.version and (canonicalize_name(requirement.name) in ours or calver_like):
+                fixed = text.replace(f"{spec.operator}{spec.version}", f"{spec.operator}{stripped}")
+                problems.append(
+                    f"{origin}: `{text}` pins a zero-padded version; write `{fixed}` (setuptools normalizes versions)"
+                )
+    return problems
+
+
+def _stripped(version: str) -> str:
+    try:
+        return CalVer.parse(version).pep440()
+    except VersionError:
+        return version
+
+
+def check_branch_names(repo: GitRepo, version_path: str, scheme: Scheme) -> List[str]:
+    """Local branches must not collide with tags, look like tags, or wear a wrong series' name."""
+    existing_tags = set(repo.tags())
+    problems = []
+    for branch in sorted(repo.local_branches()):
+        if branch in existing_tags:
+            problems.append(f"branch `{branch}`: a tag has the same name; rename the branch")
+        elif _looks_like_tag(branch):
+            problems.append(f"branch `{branch}`: named like a release tag; rename the branch")
+        elif is_release_branch(branch, scheme):
+            problems.extend(_release_branch_problems(repo, branch, version_path, scheme))
+    return problems
+
+
+def _looks_like_tag(name: str) -> bool:
+    try:
+        CalVer.parse(name)
+    except VersionError:
+        return False
+    return True
+
+
+def _release_branch_problems(repo: GitRepo, branch: str, version_path: str, scheme: Scheme) -> Sequence[str]:
+    series = Series.parse_branch(branch, scheme)
+    text = CommitFiles.of(repo, f"refs/heads/{branch}").text(version_path)
+    try:
+        version = CalVer.parse((text or "").strip())
+    except VersionError:
+        return [f"branch `{branch}`: `{version_path}` there holds no valid version (got `{(text or '').strip()}`)"]
+    if version.series != series:
+        return [
+            f"branch `{branch}`: named like a release branch but its `{version_path}` is "
+            f"`{version.canonical(scheme)}` (series `{version.series.branch(scheme)}`); "
+            f"rename the branch or fix its version"
+        ]
+    return []

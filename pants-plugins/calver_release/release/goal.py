@@ -1,0 +1,206 @@
+"""`pants release-version`: show, set, bump and check the monorepo version, and cut release branches."""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import json
+import os
+from pathlib import Path
+from typing import List, Mapping, Optional, Sequence
+
+from pants.backend.python.target_types import PythonRequirementsField
+from pants.base.build_root import BuildRoot
+from pants.engine.console import Console
+from pants.engine.env_vars import CompleteEnvironmentVars
+from pants.engine.fs import PathGlobs
+from pants.engine.goal import Goal
+from pants.engine.rules import collect_rules, goal_rule
+from pants.util.docutil import bin_name
+
+from calver_release.release.calver import CalVer, Scheme, VersionError, parse_canonical
+from calver_release.release.checks import (
+    check_api_version,
+    check_branch_names,
+    check_canonical,
+    check_package_version_files,
+    check_requirement_pins,
+)
+from calver_release.release.cut import (
+    ReleaseCutError,
+    commit_next_version,
+    create_release_branch,
+    delete_release_branch,
+    plan_release_cut,
+)
+from calver_release.release.rules import DistributionVersion, distribution_versions
+from calver_release.release.subsystem import OutputFormat, ReleaseVersionSubsystem
+from calver_release.release.version_file import VersionFile, VersionFileError, VersionFileRequest
+from calver_release.runtime.compat import all_targets, read_files, version_file
+from calver_release.runtime.executor import write_file
+from calver_release.runtime.git import GitError, GitRepo
+
+
+class ReleaseVersionGoal(Goal):
+    subsystem_cls = ReleaseVersionSubsystem
+    environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
+
+
+def render_json(version: CalVer, scheme: Scheme, components: Sequence[DistributionVersion]) -> str:
+    """The `--format=json` report of a version and of the distributions built with it."""
+    report = {
+        "version": version.canonical(scheme),
+        "pep440": version.pep440(),
+        "series": version.series.branch(scheme),
+        "release_branch": version.series.branch(scheme),
+        "tag": version.tag(scheme),
+        "kind": version.kind.value,
+        "is_prerelease": version.is_prerelease,
+        "components": [dataclasses.asdict(component) for component in components],
+    }
+    return json.dumps(report, indent=2, sort_keys=True)
+
+
+def render_version(version: CalVer, scheme: Scheme, output_format: OutputFormat) -> str:
+    if output_format is OutputFormat.PEP440:
+        return version.pep440()
+    return version.canonical(scheme)
+
+
+def requested_version(subsystem: ReleaseVersionSubsystem, current: CalVer) -> Optional[CalVer]:
+    """The version `--set` or `--bump` asks for, or None when neither is given."""
+    if subsystem.set_version is not None:
+        try:
+            return parse_canonical(subsystem.set_version, subsystem.scheme)
+        except VersionError as e:
+            raise VersionError(f"`--set`: {e}") from None
+    if subsystem.bump is not None:
+        try:
+            return current.bump(subsystem.bump, subsystem.scheme)
+        except VersionError as e:
+            raise VersionError(f"`--bump={subsystem.bump.value}`: {e}") from None
+    return None
+
+
+async def write_version(name: str, path: Path, text: str, env: Mapping[str, str]) -> None:
+    """Replace the version file atomically; VersionFileError when it could not be."""
+    exit_code = await write_file(path, text, env)
+    if exit_code != 0:
+        raise VersionFileError(f"`{name}`: could not be rewritten (exit code {exit_code}); it was left unchanged")
+
+
+async def find_problems(
+    subsystem: ReleaseVersionSubsystem, repo: GitRepo, version_file: VersionFile, current: CalVer
+) -> List[str]:
+    """Every `--check` problem, one line each, in a stable order."""
+    root = repo.root
+    targets = await all_targets()
+    distributions, conflicts = distribution_versions(targets, subsystem.independent_distributions, current)
+    problems = check_canonical(subsystem.file, current, version_file.line(), subsystem.scheme)
+    # glob.glob, unlike Path.glob, lists broken symlinks too.
+    package_files = {
+        os.path.relpath(path, root) for pattern in subsystem.package_version_files for path in glob.glob(str(root / pattern))
+    }
+    problems += check_package_version_files(root, version_file.line(), package_files)
+    if subsystem.api_version_file:
+        contents = await read_files(PathGlobs([subsystem.api_version_file]))
+        text = contents[0].content.decode() if contents else None
+        problems += check_api_version(subsystem.api_version_file, text, subsystem.api_version_pattern)
+    problems += conflicts
+    requirements = [
+        (target.address.spec, str(requirement))
+        for target in targets
+        if target.has_field(PythonRequirementsField)
+        for requirement in target[PythonRequirementsField].value
+    ]
+    problems += check_requirement_pins(requirements, [d.name for d in distributions])
+    if repo.run("rev-parse", "--git-dir", check=False).returncode == 0:
+        problems += check_branch_names(repo, subsystem.file, subsystem.scheme)
+    return problems
+
+
+async def cut_release(
+    console: Console, subsystem: ReleaseVersionSubsystem, repo: GitRepo, version_file: VersionFile, current: CalVer
+) -> int:
+    """Create the release branch, then commit the next version on the main branch; 0 on success."""
+    scheme = subsystem.scheme
+    path = repo.root / subsystem.file
+    try:
+        cut = plan_release_cut(repo, current, scheme, subsystem.main_branch)
+    except (ReleaseCutError, GitError) as e:
+        console.print_stderr(str(e))
+        return 1
+    create_release_branch(repo, cut)
+    env = repo.process_env()
+    try:
+        await write_version(subsystem.file, path, cut.next_version.canonical(scheme) + "\n", env)
+        commit = commit_next_version(repo, cut, subsystem.file, scheme)
+    except (GitError, VersionFileError) as e:
+        await write_file(path, version_file.text or "", env)
+        delete_release_branch(repo, cut)
+        console.print_stderr(f"`--cut-release`: {e}; nothing was changed")
+        return 1
+    console.print_stdout(
+        f"Created release branch {cut.branch} at {cut.head[:12]} ({current.canonical(scheme)})"
+    )
+    console.print_stdout(
+        f"{subsystem.main_branch}: {current.canonical(scheme)} -> "
+        f"{cut.next_version.canonical(scheme)} (commit {commit[:12]})"
+    )
+    console.print_stderr(
+        f"Push with `git push origin {cut.branch} {subsystem.main_branch}`; "
+        f"later `{bin_name()} release-version --bump=...` on {cut.branch} sets its releases."
+    )
+    return 0
+
+
+@goal_rule
+async def release_version(
+    console: Console,
+    subsystem: ReleaseVersionSubsystem,
+    build_root: BuildRoot,
+    env: CompleteEnvironmentVars,
+) -> ReleaseVersionGoal:
+    scheme = subsystem.scheme
+    repo = GitRepo(Path(build_root.path), dict(env))
+    file = await version_file(VersionFileRequest(subsystem.file))
+    try:
+        current = file.parse()
+        new = requested_version(subsystem, current)
+    except (VersionFileError, VersionError) as e:
+        console.print_stderr(str(e))
+        return ReleaseVersionGoal(exit_code=1)
+
+    if subsystem.cut_release:
+        return ReleaseVersionGoal(
+            exit_code=await cut_release(console, subsystem, repo, file, current)
+        )
+    if subsystem.check:
+        problems = await find_problems(subsystem, repo, file, current)
+        for problem in problems:
+            console.print_stderr(problem)
+        return ReleaseVersionGoal(exit_code=1 if problems else 0)
+    if new is None and subsystem.output_format is OutputFormat.JSON:
+        components, conflicts = distribution_versions(
+            await all_targets(), subsystem.independent_distributions, current
+        )
+        for conflict in conflicts:
+            console.print_stderr(conflict)
+        if not conflicts:
+            console.print_stdout(render_json(current, scheme, components))
+        return ReleaseVersionGoal(exit_code=1 if conflicts else 0)
+    if new is None:
+        console.print_stdout(render_version(current, scheme, subsystem.output_format))
+        return ReleaseVersionGoal(exit_code=0)
+
+    try:
+        await write_version(subsystem.file, repo.root / subsystem.file, new.canonical(scheme) + "\n", repo.process_env())
+    except VersionFileError as e:
+        console.print_stderr(str(e))
+        return ReleaseVersionGoal(exit_code=1)
+    console.print_stdout(f"{current.canonical(scheme)} -> {new.canonical(scheme)}")
+    return ReleaseVersionGoal(exit_code=0)
+
+
+def rules():
+    return collect_rules()

@@ -1,0 +1,137 @@
+"""The release package's rules: reading the version file, and stamping `python_distribution`s.
+
+Stamping goes through Pants' `SetupKwargsRequest` extension point, see https://www.pantsbuild.org/v2.17/docs/plugins-setup-py. Lockstep (server-side) distributions
+get the monorepo version in PEP 440 form; every distribution gets a `Development Status`
+classifier unless its BUILD file sets one. Pants then pins first-party dependencies with these
+versions (`backend.ai-common==24.9.0rc1`), zero-stripped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from pants.backend.python.target_types import PythonDistribution, PythonProvidesField
+from pants.backend.python.util_rules.package_dists import SetupKwargs, SetupKwargsRequest
+from pants.engine.fs import GlobMatchErrorBehavior, PathGlobs
+from pants.engine.rules import collect_rules, rule
+from pants.engine.target import Target, TriBoolField
+from pants.engine.unions import UnionMembership, UnionRule
+from pants.util.logging import LogLevel
+from pants.util.strutil import help_text
+
+from calver_release.release.calver import CalVer
+from calver_release.release.extension import CalverSetupKwargsRequest
+from calver_release.release.lockstep import StampingError, built_version, is_lockstep, with_development_status
+from calver_release.release.subsystem import ReleaseVersionSubsystem
+from calver_release.release.version_file import VersionFile, VersionFileError, VersionFileRequest
+from calver_release.runtime.compat import extended_setup_kwargs, read_files, version_file
+
+
+class CalverLockstepField(TriBoolField):
+    alias = "calver_lockstep"
+    help = help_text(
+        """
+        Whether this distribution is released with the monorepo version (`True`) or keeps the
+        `version` in its `provides` (`False`). Unset, it is lockstep unless its name matches
+        `[release-version].independent_distributions`.
+        """
+    )
+
+
+@dataclass(frozen=True)
+class DistributionVersion:
+    """What a distribution is built with; `--format=json` reports it as a component."""
+
+    address: str
+    name: str
+    version: Optional[str]
+    server_side: bool
+
+
+def target_is_lockstep(target: Target, independent: Sequence[str]) -> bool:
+    """Whether the distribution `target` is released with the monorepo version."""
+    name = str(target[PythonProvidesField].value.kwargs.get("name", ""))
+    return is_lockstep(name, target[CalverLockstepField].value, independent)
+
+
+def distribution_version(target: Target, lockstep: bool, monorepo: Optional[CalVer]) -> DistributionVersion:
+    """The version `target` will be built with; raises StampingError on a conflicting `version`."""
+    kwargs = target[PythonProvidesField].value.kwargs
+    declared = kwargs.get("version")
+    version = built_version(target.address.spec, lockstep, monorepo, None if declared is None else str(declared))
+    return DistributionVersion(target.address.spec, str(kwargs.get("name", "")), version, lockstep)
+
+
+def distribution_versions(
+    targets: Sequence[Target], independent: Sequence[str], monorepo: CalVer
+) -> Tuple[List[DistributionVersion], List[str]]:
+    """The versions of every distribution among `targets`, sorted, and the conflicts found."""
+    versions, conflicts = [], []
+    for target in targets:
+        if not target.has_field(PythonProvidesField):
+            continue
+        try:
+            versions.append(distribution_version(target, target_is_lockstep(target, independent), monorepo))
+        except StampingError as e:
+            conflicts.append(str(e))
+    return sorted(versions, key=lambda v: v.address), conflicts
+
+
+class StampedSetupKwargsRequest(SetupKwargsRequest):
+    @classmethod
+    def is_applicable(cls, target: Target) -> bool:
+        return target.has_field(PythonProvidesField)
+
+
+async def monorepo_version(subsystem: ReleaseVersionSubsystem) -> CalVer:
+    """The parsed version file, as a StampingError when it is unusable (no console here)."""
+    file = await version_file(VersionFileRequest(subsystem.file))
+    try:
+        return file.parse()
+    except VersionFileError as e:
+        raise StampingError(str(e)) from None
+
+
+@rule(desc="Read the monorepo version file", level=LogLevel.DEBUG)
+async def read_version_file(request: VersionFileRequest) -> VersionFile:
+    contents = await read_files(PathGlobs([request.path], glob_match_error_behavior=GlobMatchErrorBehavior.ignore))
+    return VersionFile(request.path, contents[0].content.decode() if contents else None)
+
+
+@rule(desc="Stamp a `python_distribution` with the monorepo version", level=LogLevel.DEBUG)
+async def stamp_setup_kwargs(
+    request: StampedSetupKwargsRequest,
+    subsystem: ReleaseVersionSubsystem,
+    union_membership: UnionMembership,
+) -> SetupKwargs:
+    target = request.target
+    kwargs: Dict[str, Any] = request.explicit_kwargs
+    lockstep = target_is_lockstep(target, subsystem.independent_distributions)
+    monorepo = await monorepo_version(subsystem) if lockstep else None
+    version = distribution_version(target, lockstep, monorepo).version
+    if version is not None:
+        kwargs["version"] = version
+        kwargs["classifiers"] = list(with_development_status(kwargs.get("classifiers", ()), version))
+    stamped = SetupKwargs(kwargs, address=target.address)
+
+    members = sorted(union_membership.get(CalverSetupKwargsRequest), key=lambda member: member.__name__)
+    for member in members:
+        if not member.is_applicable(target):
+            continue
+        extended = await extended_setup_kwargs(member(target, stamped))
+        if extended.kwargs["version"] != stamped.kwargs["version"]:
+            raise StampingError(
+                f"{target.address.spec}: `{member.__name__}` changed the version from "
+                f"`{stamped.kwargs['version']}` to `{extended.kwargs['version']}`; extensions may not"
+            )
+        stamped = extended
+    return stamped
+
+
+def rules():
+    return [
+        *collect_rules(),
+        UnionRule(SetupKwargsRequest, StampedSetupKwargsRequest),
+        PythonDistribution.register_plugin_field(CalverLockstepField),
+    ]

@@ -1,0 +1,149 @@
+"""The `[release-version]` settings: the goal's options, and the scheme every other goal reads from them."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pants.engine.goal import GoalSubsystem
+from pants.option.option_types import BoolOption, EnumOption, StrListOption, StrOption
+from pants.util.strutil import help_text, softwrap
+
+from calver_release.release.calver import BumpKind, Cadence, Scheme
+
+
+class OutputFormat(Enum):
+    TEXT = "text"
+    PEP440 = "pep440"
+    JSON = "json"
+
+
+class ReleaseVersionSubsystem(GoalSubsystem):
+    name = "release-version"
+    help = help_text(
+        """
+        Show, set, bump or check the monorepo's calendar version, or cut a release branch.
+
+        With no option, prints the canonical version read from the version file. `--set`,
+        `--bump` and `--cut-release` change it; they are mutually exclusive.
+        """
+    )
+
+    output_format = EnumOption(
+        "--format",
+        default=OutputFormat.TEXT,
+        help="How to print the version: `text` (canonical), `pep440` (as setuptools writes it) or `json`.",
+    )
+    set_version = StrOption(
+        "--set",
+        default=None,
+        mutually_exclusive_group="action",
+        help=softwrap(
+            """
+            Write this version, in canonical form, to the version file and print `old -> new`.
+            Mutually exclusive with `--bump` and `--cut-release`.
+            """
+        ),
+    )
+    bump = EnumOption(
+        default=None,
+        enum_type=BumpKind,
+        mutually_exclusive_group="action",
+        help=softwrap(
+            """
+            Bump the version and print `old -> new`: `patch`, `minor` (the next release series'
+            `.0.dev0`), `dev`, `alpha`, `beta`, `rc` (up the pre-release ladder only), `final`
+            or `post`. Mutually exclusive with `--set` and `--cut-release`.
+            """
+        ),
+    )
+    cut_release = BoolOption(
+        default=False,
+        mutually_exclusive_group="action",
+        help=softwrap(
+            """
+            On the main branch at `x.y.0` with a dev or pre-release suffix: create the `x.y`
+            release branch at the main branch's tip, then commit the next series' `.dev0` on
+            the main branch. Refuses, changing nothing, on another branch, with uncommitted
+            changes, or when the branch or its tag exists. Mutually exclusive with `--set` and
+            `--bump`.
+            """
+        ),
+    )
+    check = BoolOption(
+        default=False,
+        mutually_exclusive_group="action",
+        help=softwrap(
+            """
+            Check the release invariants and print one line per problem: the version file's
+            canonical form, the per-package version files, the API version, zero-padded pins
+            of first-party or calendar-versioned packages, and branch names that collide with
+            tags or wear another series' release-branch name. Return code 0 means no problem,
+            1 means at least one. Mutually exclusive with `--set`, `--bump` and `--cut-release`.
+            """
+        ),
+    )
+    file = StrOption(
+        default="VERSION",
+        advanced=True,
+        help="The monorepo version file, relative to the build root: one line holding the version.",
+    )
+    pad_minor = BoolOption(
+        default=True,
+        advanced=True,
+        help=softwrap(
+            """
+            Zero-pad the minor to two digits (`24.09.0`, release branch `24.09`), as the classic
+            Backend.AI process does. Off gives the unpadded `year.sprint.patch` scheme (`26.8.0`).
+            """
+        ),
+    )
+    cadence = EnumOption(
+        default=Cadence.SIX_MONTH,
+        advanced=True,
+        help=softwrap(
+            """
+            How `--bump=minor` and `--cut-release` find the next release series: `6-month`
+            (`23.03` -> `23.09` -> `24.03`) or `sequential` (`25.19` -> `25.20`).
+            """
+        ),
+    )
+    main_branch = StrOption(
+        default="main",
+        advanced=True,
+        help="The branch fixes land on first and release branches are cut from.",
+    )
+    independent_distributions = StrListOption(
+        default=["*-client", "*-client-*", "*-sdk"],
+        advanced=True,
+        help=softwrap(
+            """
+            Glob patterns of distribution names that keep their own `version` (client SDKs, the
+            API spec). Every other `python_distribution` is server-side and built with the
+            monorepo version. A target's `calver_lockstep` field overrides this.
+            """
+        ),
+    )
+    package_version_files = StrListOption(
+        default=["src/ai/backend/*/VERSION"],
+        advanced=True,
+        help="Glob patterns of per-package version files that must link to, or equal, the root version file.",
+    )
+    api_version_file = StrOption(
+        default=None,
+        advanced=True,
+        help="The file declaring the API specification version (`vN.yyyymmdd`) that `--check` validates.",
+    )
+    api_version_pattern = StrOption(
+        default=None,
+        advanced=True,
+        help=softwrap(
+            """
+            A regular expression whose first group is the API version inside
+            `[release-version].api_version_file`; unset, the whole file is the version.
+            """
+        ),
+    )
+
+    @property
+    def scheme(self) -> Scheme:
+        return Scheme(pad_minor=self.pad_minor, cadence=self.cadence)

@@ -1,0 +1,48 @@
+"""Every engine call the plugin makes, one small helper each, so the rules stay version-neutral.
+
+Pants 2.17 awaits `Get`/`Effect`; Pants 2.22+ offers `pants.engine.intrinsics` and 2.32 drops
+`Get`. The rule visitor follows calls into these helpers, so porting the plugin to a newer Pants
+means rewriting this module only (the last two helpers become by-name calls of the rules).
+"""
+
+from __future__ import annotations
+
+from pants.backend.python.util_rules.package_dists import SetupKwargs
+from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
+from pants.engine.fs import DigestContents, PathGlobs
+from pants.engine.process import InteractiveProcess, InteractiveProcessResult
+from pants.engine.rules import Effect, Get
+from pants.engine.target import AllTargets
+
+from calver_release.release.extension import CalverSetupKwargsRequest
+from calver_release.release.version_file import VersionFile, VersionFileRequest
+
+
+async def read_files(globs: PathGlobs) -> DigestContents:
+    """The contents of the files matching `globs`, read through the engine (pantsd tracks them)."""
+    return await Get(DigestContents, PathGlobs, globs)
+
+
+async def run_interactive(process: InteractiveProcess) -> InteractiveProcessResult:
+    """Run a process in the foreground as a side effect the engine knows about (never re-run)."""
+    return await Effect(InteractiveProcessResult, InteractiveProcess, process)
+
+
+async def all_targets() -> AllTargets:
+    """Every target of the repository, generated ones included."""
+    return await Get(AllTargets)
+
+
+async def environment_vars(request: EnvironmentVarsRequest) -> EnvironmentVars:
+    """The caller's environment variables named in `request` (under pantsd `os.environ` is the daemon's)."""
+    return await Get(EnvironmentVars, EnvironmentVarsRequest, request)
+
+
+async def version_file(request: VersionFileRequest) -> VersionFile:
+    """The version file, through the `read_version_file` rule."""
+    return await Get(VersionFile, VersionFileRequest, request)
+
+
+async def extended_setup_kwargs(request: CalverSetupKwargsRequest) -> SetupKwargs:
+    """Run one member of the stamping extension point."""
+    return await Get(SetupKwargs, CalverSetupKwargsRequest, request)

@@ -1,0 +1,87 @@
+"""The `git` command line, run for one repository with the caller's environment.
+
+Under pantsd the plugin's `os.environ` is the daemon's, so goals pass the caller's variables
+(`GIT_AUTHOR_NAME`, `PATH`, ...) into `GitRepo(root, env)`; pure callers and tests may leave
+`env` unset to use this process's environment.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional
+
+
+class GitError(RuntimeError):
+    """A git command failed; the message holds the command and git's own error line."""
+
+
+@dataclass(frozen=True)
+class GitRepo:
+    """A repository (or one of its worktrees) at `root`, and the environment git runs with there."""
+
+    root: Path
+    env: Optional[Mapping[str, str]] = field(default=None, compare=False)
+
+    def process_env(self) -> Dict[str, str]:
+        """The environment of git processes: the caller's, without pagers, prompts or a redirected repository."""
+        env = dict(os.environ if self.env is None else self.env)
+        env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C"})
+        env.pop("GIT_DIR", None)
+        env.pop("GIT_WORK_TREE", None)
+        return env
+
+    def at(self, root: Path) -> GitRepo:
+        """The same repository seen from another worktree."""
+        return replace(self, root=root)
+
+    def run(self, *args: str, input: Optional[str] = None, check: bool = True) -> subprocess.CompletedProcess:
+        """Run `git -C root args...`, capturing text output; raise GitError on failure when `check`."""
+        env = self.process_env()
+        try:
+            proc = subprocess.run(["git", "-C", str(self.root), *args], input=input, capture_output=True, text=True, env=env)
+        except OSError as e:
+            raise GitError(f"`git`: cannot run it ({e.strerror}) (got PATH `{env.get('PATH', '')}`); install git") from None
+        if check and proc.returncode != 0:
+            detail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+            reason = detail[-1] if detail else f"exit code {proc.returncode}"
+            raise GitError(f"`git {' '.join(args)}` failed: {reason}")
+        return proc
+
+    def output(self, *args: str, input: Optional[str] = None) -> str:
+        """The stdout of a successful git command, without the trailing newline."""
+        return self.run(*args, input=input).stdout.rstrip("\n")
+
+    def lines(self, *args: str) -> List[str]:
+        """The non-empty stdout lines of a successful git command."""
+        return [line for line in self.output(*args).splitlines() if line]
+
+    def rev_parse(self, rev: str) -> Optional[str]:
+        """The full object id `rev` names as a commit, or None when it names nothing."""
+        proc = self.run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False)
+        return proc.stdout.strip() if proc.returncode == 0 else None
+
+    def git_dir(self) -> Path:
+        """The repository's common git directory (shared by all worktrees), as an absolute path."""
+        path = Path(self.output("rev-parse", "--git-common-dir"))
+        return path if path.is_absolute() else (self.root / path).resolve()
+
+    def current_branch(self) -> Optional[str]:
+        """The checked-out branch's short name, or None with a detached HEAD."""
+        proc = self.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+        return proc.stdout.strip() if proc.returncode == 0 else None
+
+    def local_branches(self) -> List[str]:
+        """Short names of all local branches."""
+        return self.lines("for-each-ref", "--format=%(refname:lstrip=2)", "refs/heads/")
+
+    def tags(self) -> List[str]:
+        """Names of all tags."""
+        return self.lines("for-each-ref", "--format=%(refname:lstrip=2)", "refs/tags/")
+
+    def dirty_files(self) -> List[str]:
+        """Tracked files with staged or unstaged changes."""
+        return [line[3:] for line in self.lines("status", "--porcelain", "--untracked-files=no")]
+

@@ -1,0 +1,273 @@
+"""Resumable multi-step operations: typed journals in one store, and the executor that runs them.
+
+A goal that changes the workspace in several steps (`topic-switch`, `halfstack-upgrade`) computes
+its plan, saves it as a journal of steps in the `StateStore`, and starts this module as ONE
+foreground process (`python -m calver_release.runtime.journal run|abort JOURNAL`). The executor
+marks each step `running` before it starts and `done` or `failed` after, so a failure or a killed
+process leaves a state that `--continue` resumes from the first unfinished step and `--abort`
+undoes, newest first. Running the steps outside the Pants engine also keeps Pants from restarting
+the goal when a step changes files under the build root (`git switch` does).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional, Sequence, Tuple, Type, TypeVar
+
+from calver_release.runtime.files import write_atomically
+from calver_release.runtime.schema import SchemaError, from_json, to_json
+
+T = TypeVar("T")
+
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
+"""The password of a `scheme://user:password@host` database URL."""
+
+
+class Status(Enum):
+    """Where a step is: not started, started (and maybe killed), finished, or failed."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class StateFileError(RuntimeError):
+    """A state file is unreadable or damaged, or missing where an operation needs it."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One process to run: argv, extra environment, working directory (default: the build root)."""
+
+    argv: Tuple[str, ...]
+    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: Optional[str] = None
+
+    def render(self) -> str:
+        """The command as a developer would type it (for plans and `--dry-run`), passwords masked."""
+        assignments = [f"{key}={value}" for key, value in sorted(self.env.items())]
+        return _PASSWORD_IN_URL.sub(r"\1***@", shlex.join([*assignments, *self.argv]))
+
+
+@dataclass(frozen=True)
+class Step:
+    """A named step: its commands run in order; `undo` commands revert it for `--abort`."""
+
+    name: str
+    description: str
+    commands: Tuple[Command, ...]
+    undo: Tuple[Command, ...] = ()
+    status: Status = Status.PENDING
+    seconds: Optional[float] = None
+    error: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Journal:
+    """An operation in progress: its steps, and its plan (the goal's own report type, JSON on disk)."""
+
+    operation: str
+    build_root: str
+    steps: Tuple[Step, ...]
+    plan: Any = None
+
+    def pending(self) -> Tuple[int, ...]:
+        """The indices of the steps not done yet."""
+        return tuple(i for i, step in enumerate(self.steps) if step.status is not Status.DONE)
+
+    def stopped(self) -> Optional[Step]:
+        """The step that failed or was interrupted, if any."""
+        return next((s for s in self.steps if s.status in (Status.FAILED, Status.RUNNING)), None)
+
+    def with_step(self, index: int, **changes: Any) -> Journal:
+        steps = list(self.steps)
+        steps[index] = replace(steps[index], **changes)
+        return replace(self, steps=tuple(steps))
+
+
+# ---- the store ------------------------------------------------------------------------------------
+
+
+def save_state(path: Path, value: Any) -> None:
+    """Write a dataclass as JSON, atomically."""
+    write_atomically(path, json.dumps(to_json(value), indent=2, sort_keys=True) + "\n")
+
+
+def load_state(path: Path, cls: Type[T]) -> Optional[T]:
+    """The state at `path` as `cls`, None when there is none; StateFileError when it is damaged."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise StateFileError(f"`{path}`: unreadable state file ({e.strerror}); check its permissions") from None
+    try:
+        return from_json(cls, json.loads(text))
+    except ValueError as e:  # JSONDecodeError and SchemaError
+        raise _damaged(path, e) from None
+
+
+def load_journal(path: Path, plan_type: Any = Any) -> Optional[Journal]:
+    """The journal at `path` with its plan read as `plan_type` (raw JSON data by default), or None."""
+    journal = load_state(path, Journal)
+    if journal is None or plan_type is Any:
+        return journal
+    try:
+        return replace(journal, plan=from_json(plan_type, journal.plan, "$.plan"))
+    except SchemaError as e:
+        raise _damaged(path, e) from None
+
+
+def _damaged(path: Path, error: ValueError) -> StateFileError:
+    reason = str(error) if isinstance(error, SchemaError) else f"not JSON: {error}"
+    return StateFileError(
+        f"`{path}`: damaged state file ({reason}); nothing was run from it: check the repository "
+        "(branches, database), then delete the file"
+    )
+
+
+@dataclass(frozen=True)
+class StateStore:
+    """Where resumable operations keep their state: `<git dir>/calver-release/`, which `pants clean-all` spares.
+
+    `<operation>.json` holds the state; `<operation>/` holds files it stages (compose files, a worktree).
+    """
+
+    git_dir: Path
+
+    @property
+    def root(self) -> Path:
+        return self.git_dir / "calver-release"
+
+    def file(self, operation: str) -> Path:
+        return self.root / f"{operation}.json"
+
+    def directory(self, operation: str) -> Path:
+        return self.root / operation
+
+    def load(self, operation: str, cls: Type[T]) -> Optional[T]:
+        return load_state(self.file(operation), cls)
+
+    def save(self, operation: str, value: Any) -> None:
+        save_state(self.file(operation), value)
+
+    def remove(self, operation: str) -> None:
+        """Delete the operation's staged files, then its state (last: a crash in between keeps the state)."""
+        shutil.rmtree(self.directory(operation), ignore_errors=True)
+        self.file(operation).unlink(missing_ok=True)
+
+
+# ---- the executor ---------------------------------------------------------------------------------
+
+Reporter = Callable[[str], None]
+Runner = Callable[[Command, str], int]
+
+
+def run_command(command: Command, build_root: str) -> int:
+    """Run one command; its output goes to file descriptor 2 with the progress lines, keeping stdout for results."""
+    env = {**os.environ, **command.env}
+    return subprocess.run(list(command.argv), cwd=command.cwd or build_root, env=env, stdout=2).returncode
+
+
+CANNOT_START = 127
+"""The exit code of a step whose command could not be started, as a shell reports it."""
+
+
+def _run_all(commands: Sequence[Command], build_root: str, run: Runner) -> Tuple[int, Optional[str]]:
+    """Run `commands` in order up to the first failure: `(0, None)`, or its exit code and why it failed."""
+    for command in commands:
+        try:
+            code = run(command, build_root)
+        except OSError as e:
+            return CANNOT_START, f"cannot start `{command.argv[0]}`: {e.strerror}"
+        if code != 0:
+            return code, f"exit code {code}"
+    return 0, None
+
+
+def run_journal(path: Path, report: Reporter, run: Runner = run_command) -> int:
+    """Run every unfinished step in order, journaling each; 0 when all are done (the journal is then deleted).
+
+    A step found `running` was interrupted (the process was killed) and is run again: steps are
+    written to be repeatable (explicit alembic targets, `git switch`, `export`).
+    """
+    journal = _require(path)
+    total = len(journal.steps)
+    for index in journal.pending():
+        step = journal.steps[index]
+        journal = journal.with_step(index, status=Status.RUNNING, error=None)
+        save_state(path, journal)
+        report(f"[{index + 1}/{total}] {step.description} ...")
+        started = time.monotonic()
+        code, error = _run_all(step.commands, journal.build_root, run)
+        seconds = round(time.monotonic() - started, 2)
+        journal = journal.with_step(index, status=Status.FAILED if code else Status.DONE, seconds=seconds, error=error)
+        save_state(path, journal)
+        if code:
+            report(f"✕ [{index + 1}/{total}] {step.description} failed ({error}) after {seconds:.1f}s")
+            return code
+        report(f"✓ [{index + 1}/{total}] {step.description} done in {seconds:.1f}s")
+    path.unlink()
+    return 0
+
+
+def abort_journal(path: Path, report: Reporter, run: Runner = run_command) -> int:
+    """Undo every step that started (done, failed or interrupted), newest first; 0 on success.
+
+    The journal is removed once everything is undone; on a failure it stays for another try.
+    """
+    journal = _require(path)
+    started = [i for i, step in enumerate(journal.steps) if step.status is not Status.PENDING]
+    for index in reversed(started):
+        step = journal.steps[index]
+        if step.undo:
+            report(f"Undoing: {step.description} ...")
+            code, error = _run_all(step.undo, journal.build_root, run)
+            if code:
+                save_state(path, journal)
+                report(f"✕ Undoing {step.description} failed ({error}); fix it and run --abort again")
+                return code
+            report(f"✓ Undone: {step.description}")
+        journal = journal.with_step(index, status=Status.PENDING, error=None)
+        save_state(path, journal)
+    path.unlink()
+    return 0
+
+
+def _require(path: Path) -> Journal:
+    journal = load_journal(path)
+    if journal is None:
+        raise StateFileError(f"`{path}`: no operation in progress")
+    return journal
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 2 or args[0] not in ("run", "abort"):
+        print("usage: python -m calver_release.runtime.journal run|abort JOURNAL", file=sys.stderr)
+        return 2
+
+    def report(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    action, path = args[0], Path(args[1])
+    try:
+        return (run_journal if action == "run" else abort_journal)(path, report)
+    except StateFileError as e:
+        report(str(e))
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,284 @@
+"""`pants topic-switch --to=BRANCH`: downgrade, switch, export and upgrade as one resumable operation."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Mapping, Tuple
+
+from pants.base.build_root import BuildRoot
+from pants.engine.console import Console
+from pants.engine.env_vars import CompleteEnvironmentVars
+from pants.engine.goal import Goal, GoalSubsystem
+from pants.engine.rules import collect_rules, goal_rule
+from pants.option.option_types import BoolOption, DictOption, EnumOption, StrListOption, StrOption
+from pants.util.docutil import bin_name
+from pants.util.strutil import help_text, softwrap
+
+from calver_release.release.subsystem import ReleaseVersionSubsystem
+from calver_release.runtime.executor import run_executor
+from calver_release.runtime.git import GitError, GitRepo
+from calver_release.runtime.journal import Journal, StateFileError, StateStore, Status, load_journal, save_state
+from calver_release.runtime.schema import to_json
+from calver_release.topic_switch.plan import (
+    DEFAULT_RESOLVES,
+    OPERATION,
+    ExportMode,
+    SwitchSettings,
+    TopicSwitchError,
+    build_plan,
+    release_advice,
+)
+from calver_release.topic_switch.report import EnvironmentReport, SwitchReport, render_config_report, render_text
+
+
+class OutputFormat(Enum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class TopicSwitchSubsystem(GoalSubsystem):
+    name = "topic-switch"
+    help = help_text(
+        """
+        Switch topic branches with the database, virtualenvs and configs following the code.
+
+        `--to=BRANCH` downgrades the alembic revisions the target branch lacks (explicit targets,
+        per environment), runs `git switch`, exports the resolves whose lockfiles changed, runs
+        `alembic upgrade heads`, and reports sample-config keys that changed. The steps run in one
+        executor process and are journaled in the git directory: after a failure, `--continue`
+        resumes and `--abort` goes back.
+        """
+    )
+
+    to = StrOption(
+        default=None,
+        mutually_exclusive_group="action",
+        help="The local branch to switch to. Mutually exclusive with `--continue` and `--abort`.",
+    )
+    continue_ = BoolOption(
+        "--continue",
+        default=False,
+        mutually_exclusive_group="action",
+        help="Resume the interrupted switch from its failed step. Mutually exclusive with `--to` and `--abort`.",
+    )
+    abort = BoolOption(
+        default=False,
+        mutually_exclusive_group="action",
+        help=softwrap(
+            """
+            Undo the interrupted switch, newest step first: downgrade what the target branch
+            applied, switch back, upgrade the database to its original revisions. Mutually
+            exclusive with `--to` and `--continue`.
+            """
+        ),
+    )
+    dry_run = BoolOption(default=False, help="Print the plan (commands, revisions, resolves, config report); change nothing.")
+    output_format = EnumOption("--format", default=OutputFormat.TEXT, help="How `--dry-run` prints the plan: `text` or `json`.")
+    export = EnumOption(
+        default=ExportMode.CHANGED,
+        help="Which resolves to export after the switch: `changed` (lockfile differs), `all` or `none`.",
+    )
+    autostash = BoolOption(
+        default=False,
+        help="Stash uncommitted changes (`git stash push`) before switching instead of refusing; `--abort` pops them.",
+    )
+    backup_db = StrOption(
+        default=None,
+        help="Dump the database to this file before the first downgrade: `pg_dump` for PostgreSQL, a copy for SQLite.",
+    )
+    yes = BoolOption(default=False, help="Switch to or from a release branch (`x.y`) anyway.")
+    alembic_inis = StrListOption(
+        default=[],
+        advanced=True,
+        help="The alembic ini files, one per environment, relative to the build root; default `alembic.ini` when it exists.",
+    )
+    alembic_command = StrListOption(
+        default=[],
+        advanced=True,
+        help=softwrap(
+            """
+            How to run alembic (argv before `-c INI`). Default: `python -m alembic` with the
+            exported `python-default` virtualenv's interpreter, like Backend.AI's `./py -m alembic`.
+            """
+        ),
+    )
+    db_urls = DictOption[str](
+        default={},
+        advanced=True,
+        help=softwrap(
+            """
+            `{ini: URL}`: pass `-x db=URL` to alembic for that environment (its env.py must read
+            it); otherwise the ini's `sqlalchemy.url` applies.
+            """
+        ),
+    )
+    import_root = StrOption(
+        default="src",
+        advanced=True,
+        help="Put on `PYTHONPATH` for alembic and used to resolve `package:dir` script locations.",
+    )
+    resolves = StrListOption(
+        default=list(DEFAULT_RESOLVES),
+        advanced=True,
+        help="Resolves to keep exported; those `pants.toml` does not define on the target branch are ignored.",
+    )
+    config_globs = StrListOption(
+        default=["configs/**"],
+        advanced=True,
+        help="Sample configs (TOML, JSON/etcd, YAML) whose keys the configuration report compares.",
+    )
+    pants_command = StrListOption(
+        default=[],
+        advanced=True,
+        help="How to start the nested Pants that exports (run without pantsd); default: the running Pants.",
+    )
+
+
+class TopicSwitchGoal(Goal):
+    subsystem_cls = TopicSwitchSubsystem
+    environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
+
+
+def settings_from(subsystem: TopicSwitchSubsystem, release: ReleaseVersionSubsystem, repo: GitRepo) -> SwitchSettings:
+    return SwitchSettings(
+        repo=repo,
+        target=subsystem.to or "",
+        inis=tuple(subsystem.alembic_inis),
+        alembic_command=tuple(subsystem.alembic_command),
+        db_urls=dict(subsystem.db_urls),
+        source_root=subsystem.import_root,
+        resolves=tuple(subsystem.resolves),
+        export=subsystem.export,
+        config_globs=tuple(subsystem.config_globs),
+        pants_command=tuple(subsystem.pants_command) or running_pants(),
+        autostash=subsystem.autostash,
+        backup_db=subsystem.backup_db,
+        allow_release=subsystem.yes,
+        dry_run=subsystem.dry_run,
+        scheme=release.scheme,
+    )
+
+
+def running_pants() -> Tuple[str, ...]:
+    """The `pants` script beside the interpreter running Pants (the launcher's venv), else `pants`."""
+    script = Path(sys.executable).with_name("pants")
+    return (str(script),) if script.is_file() else ("pants",)
+
+
+def describe_state(journal: Journal) -> str:
+    """One line: which step stopped, where the branch and the databases are, and how to go on."""
+    status = {step.name: step.status for step in journal.steps}
+    stopped = journal.stopped() or journal.steps[0]
+    plan: SwitchReport = journal.plan
+    branch = plan.to_branch if status.get("switch") is Status.DONE else plan.from_branch
+    databases = "; ".join(f"{ini} {database_state(env, status)}" for ini, env in plan.environments.items())
+    reason = f" ({stopped.error})" if stopped.error else ""
+    return (
+        f"topic-switch: step `{stopped.name}` ({stopped.description}) {stopped.status.value}{reason}; the checkout is on "
+        f"`{branch}`{'; ' + databases if databases else ''}; fix the cause and run `{bin_name()} topic-switch "
+        f"--continue`, or `{bin_name()} topic-switch --abort` to go back to `{plan.from_branch}`"
+    )
+
+
+def database_state(env: EnvironmentReport, status: Mapping[str, Status]) -> str:
+    heads = lambda ids: ", ".join(ids) or "base"  # noqa: E731
+    if status.get("upgrade") is Status.DONE:
+        return f"is at {heads(env.heads_after)}"
+    if status.get("downgrade", Status.DONE) is Status.DONE:
+        return f"is at {heads(env.kept_heads)} (downgraded, not yet upgraded)"
+    if status.get("downgrade") is Status.PENDING:
+        return f"is unchanged at {heads(env.applied)}"
+    return f"is between {heads(env.applied)} and {heads(env.kept_heads)} (downgrade interrupted)"
+
+
+def print_summary(console: Console, report: SwitchReport) -> None:
+    console.print_stdout(f"Switched `{report.from_branch}` -> `{report.to_branch}`")
+    for ini, env in report.environments.items():
+        console.print_stdout(
+            f"{ini}: undid {len(env.downgrade)}, applied {len(env.upgrade)}; at {', '.join(env.heads_after) or 'base'}"
+        )
+    if report.export:
+        console.print_stdout(f"exported: {', '.join(report.export)}")
+    for line in render_config_report(report):
+        console.print_stdout(line)
+    if report.stashed:
+        console.print_stdout(f"your changes on `{report.from_branch}` are stashed: `git stash pop` restores them there")
+
+
+async def resume(console: Console, run: bool, path: Path, journal: Journal, env: Mapping[str, str]) -> int:
+    """Run (or abort) the journal in the executor, then report the outcome; the executor's exit code."""
+    code = await run_executor("run" if run else "abort", path, env)
+    left = load_journal(path, SwitchReport)
+    if code == 0 and run:
+        print_summary(console, journal.plan)
+    elif code == 0:
+        console.print_stdout(f"Aborted: back on `{journal.plan.from_branch}` with the database at its original revisions")
+    elif run and left is not None:
+        console.print_stderr(describe_state(left))
+    else:
+        console.print_stderr(
+            f"topic-switch: `--abort` stopped (exit code {code}); fix the cause and run "
+            f"`{bin_name()} topic-switch --abort` again"
+        )
+    return code
+
+
+@goal_rule
+async def topic_switch(
+    console: Console,
+    subsystem: TopicSwitchSubsystem,
+    release: ReleaseVersionSubsystem,
+    build_root: BuildRoot,
+    env: CompleteEnvironmentVars,
+) -> TopicSwitchGoal:
+    repo = GitRepo(Path(build_root.path), dict(env))
+    try:
+        path = StateStore(repo.git_dir()).file(OPERATION)
+    except GitError as e:
+        console.print_stderr(f"build root: no usable git repository here (got {e}); run inside the monorepo's checkout")
+        return TopicSwitchGoal(exit_code=1)
+    try:
+        journal = load_journal(path, SwitchReport)
+    except StateFileError as e:
+        console.print_stderr(str(e))
+        return TopicSwitchGoal(exit_code=1)
+    if subsystem.continue_ or subsystem.abort:
+        flag = "--continue" if subsystem.continue_ else "--abort"
+        if journal is None:
+            console.print_stderr(
+                f"`{flag}`: no topic switch in progress (got no `{path}`); start one with "
+                f"`{bin_name()} topic-switch --to=BRANCH`"
+            )
+            return TopicSwitchGoal(exit_code=1)
+        return TopicSwitchGoal(exit_code=await resume(console, subsystem.continue_, path, journal, env))
+    if journal is not None and not subsystem.dry_run:
+        console.print_stderr(
+            f"`--to`: a switch `{journal.plan.from_branch}` -> `{journal.plan.to_branch}` is in progress (got `{path}`); "
+            f"run `{bin_name()} topic-switch --continue` or `--abort` first"
+        )
+        return TopicSwitchGoal(exit_code=1)
+    settings = settings_from(subsystem, release, repo)
+    try:
+        plan = build_plan(settings, env)
+    except TopicSwitchError as e:
+        console.print_stderr(str(e))
+        return TopicSwitchGoal(exit_code=1)
+    advice = release_advice(plan.branch, plan.target, release.scheme)
+    if advice:
+        console.print_stderr(advice)
+    if subsystem.dry_run:
+        if subsystem.output_format is OutputFormat.JSON:
+            console.print_stdout(json.dumps(to_json(plan.report()), indent=2, sort_keys=True))
+        else:
+            console.print_stdout("\n".join(render_text(plan.report())))
+        return TopicSwitchGoal(exit_code=0)
+    journal = plan.journal(settings)
+    save_state(path, journal)
+    return TopicSwitchGoal(exit_code=await resume(console, True, path, journal, env))
+
+
+def rules():
+    return collect_rules()

@@ -1,0 +1,92 @@
+"""The real `./pants backport` in a copy of the example monorepo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import git
+from example_repo import copy_example, run_pants
+
+MODULE = "src/ai/backend/common/limits.py"
+FIXER = "Fixer <fixer@example.com>"
+
+
+def commit_module(repo: Path, text: str, message: str) -> str:
+    (repo / MODULE).write_text(text)
+    git(repo, "add", MODULE)
+    git(repo, "commit", "--quiet", f"--author={FIXER}", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def released_repo(tmp_path: Path) -> Path:
+    """The example with `limits.py` on `main`, `24.03` and `24.09`."""
+    repo = copy_example(tmp_path)
+    commit_module(repo, "MAX_SESSIONS = 10\nMAX_KERNELS = 4\n", "Add limits")
+    git(repo, "branch", "24.03")
+    git(repo, "branch", "24.09")
+    return repo
+
+
+def message_of(repo: Path, rev: str) -> str:
+    return git(repo, "cat-file", "commit", rev).split("\n\n", 1)[1] + "\n"
+
+
+def test_backport_to_two_branches(tmp_path: Path) -> None:
+    repo = released_repo(tmp_path)
+    fix = commit_module(repo, "MAX_SESSIONS = 100\nMAX_KERNELS = 4\n", "fix: raise the session limit")
+    old = {b: git(repo, "rev-parse", b) for b in ("24.03", "24.09")}
+    (repo / "VERSION").write_text("24.09.0rc9\n")
+    (repo / "scratch.txt").write_text("work in progress\n")
+    status = git(repo, "status", "--porcelain", "--untracked-files=no")
+
+    # `--level=info` shows Pants' "Filesystem changed during run: retrying" if the goal were restarted.
+    result = run_pants(repo, "--level=info", "backport", "--to=24.03", "--to=24.09", f"--commit={fix}")
+    assert result.exit_code == 0, result
+    new = {b: git(repo, "rev-parse", b) for b in ("24.03", "24.09")}
+    assert result.stdout.splitlines() == [f"Updated {b}: {old[b][:7]} -> {new[b][:7]}" for b in ("24.03", "24.09")]
+    for branch in ("24.03", "24.09"):
+        assert result.stderr.count(f"Picking {fix[:7]} onto {branch} ...") == 1, result
+        assert message_of(repo, branch) == (
+            f"fix: raise the session limit\n\nBackported-From: main\nBackported-To: {branch}\n"
+        )
+        assert git(repo, "log", "-1", "--format=%an <%ae>", branch) == FIXER
+        assert git(repo, "rev-parse", f"{branch}^") == old[branch]
+        assert git(repo, "show", f"{branch}:{MODULE}") == "MAX_SESSIONS = 100\nMAX_KERNELS = 4"
+    assert "Filesystem changed" not in result.stderr, result
+
+    assert (git(repo, "symbolic-ref", "HEAD"), git(repo, "rev-parse", "HEAD")) == ("refs/heads/main", fix)
+    # Untracked files are compared by content: Pants leaves `__pycache__` beside the example's plugins.
+    assert git(repo, "status", "--porcelain", "--untracked-files=no") == status == "M VERSION"
+    assert (repo / "VERSION").read_text() == "24.09.0rc9\n"
+    assert (repo / "scratch.txt").read_text() == "work in progress\n"
+    assert not (repo / ".git" / "calver-release" / "backport").exists()
+    assert not (repo / ".git" / "calver-release" / "backport.json").exists()
+
+
+def test_conflict_then_continue(tmp_path: Path) -> None:
+    repo = released_repo(tmp_path)
+    git(repo, "switch", "--quiet", "24.09")
+    release = commit_module(repo, "MAX_SESSIONS = 20\nMAX_KERNELS = 4\n", "Tune limits for 24.09")
+    git(repo, "switch", "--quiet", "main")
+    fix = commit_module(repo, "MAX_SESSIONS = 100\nMAX_KERNELS = 4\n", "fix: raise the session limit")
+
+    stopped = run_pants(repo, "backport", "--to=24.09", f"--commit={fix}")
+    worktree = (repo / ".git" / "calver-release" / "backport" / "worktree").resolve()
+    assert (stopped.exit_code, stopped.stdout) == (1, ""), stopped
+    assert stopped.stderr.strip().splitlines()[-2:] == [
+        f"Conflict picking {fix[:7]} onto 24.09: {MODULE}",
+        f"Resolve them in {worktree}, `git add` them, then "
+        "run `pants backport --continue` or `pants backport --abort`",
+    ]
+    assert git(repo, "rev-parse", "24.09") == release
+
+    (worktree / MODULE).write_text("MAX_SESSIONS = 100\nMAX_KERNELS = 4\n")
+    git(worktree, "add", MODULE)
+    resumed = run_pants(repo, "backport", "--continue").assert_success()
+    new = git(repo, "rev-parse", "24.09")
+    assert resumed.stdout == f"Updated 24.09: {release[:7]} -> {new[:7]}\n"
+    assert git(repo, "rev-parse", "24.09^") == release
+    assert message_of(repo, "24.09") == "fix: raise the session limit\n\nBackported-From: main\nBackported-To: 24.09\n"
+    assert git(repo, "show", f"24.09:{MODULE}") == "MAX_SESSIONS = 100\nMAX_KERNELS = 4"
+    assert not (repo / ".git" / "calver-release" / "backport").exists()
+    assert not (repo / ".git" / "calver-release" / "backport.json").exists()

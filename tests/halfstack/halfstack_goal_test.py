@@ -1,0 +1,327 @@
+"""RuleRunner tests of `pants halfstack-upgrade`.
+
+No Docker engine runs on these machines: `docker` is a stand-in script first on PATH that records
+its arguments, prints a complete plain dump for `exec ... pg_dump` and keeps what `psql` reads.
+The real dump and restore against PostgreSQL are tested in tests/unit/halfstack_plan_test.py.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from textwrap import dedent
+from typing import Dict, Optional
+
+import pytest
+from conftest import init_repo, run_goal
+from fake_docker import DUMP, install_fake_docker
+from pants.testutil.rule_runner import GoalRuleResult, RuleRunner
+
+from calver_release.halfstack.goal import HalfstackUpgradeGoal
+
+CURRENT = "docker-compose.halfstack.current.yml"
+TARGET = "docker-compose.halfstack-2409.yml"
+STAGING = ".git/calver-release/halfstack-upgrade"
+JOURNAL = ".git/calver-release/halfstack-upgrade.json"
+COMPOSE = f"docker compose -p repo -f {CURRENT}"
+DB_EXEC = f"{COMPOSE} exec -T backendai-half-db"
+PYTHON = sys.executable
+"""The interpreter the steps run the dump check with: the one running Pants (here, the tests)."""
+
+
+def compose(postgres: str, db_port: str, redis_port: str, comment: str = "") -> str:
+    return dedent(
+        f"""\
+        services:
+          backendai-half-db:
+            image: postgres:{postgres}{comment}
+            ports:
+              - "{db_port}:5432"
+          backendai-half-redis:
+            image: redis:7.2.5-alpine
+            ports:
+              - "{redis_port}:6379"
+          backendai-half-etcd:
+            image: quay.io/coreos/etcd:v3.5.14
+            ports:
+              - "8120:2379"
+        """
+    )
+
+
+CURRENT_TEXT = compose("15.4-alpine", "8101", "127.0.0.1:8111")
+TARGET_TEXT = compose("16.3-alpine", "8100", "8110", "  # PostgreSQL 16")
+UPGRADED_TEXT = compose("16.3-alpine", "8101", "127.0.0.1:8111", "  # PostgreSQL 16")
+
+@pytest.fixture
+def repo(rule_runner: RuleRunner) -> Path:
+    root = Path(rule_runner.build_root)
+    (root / "volumes/postgres-data").mkdir(parents=True)
+    (root / "volumes/postgres-data/PG_VERSION").write_text("15\n")
+    (root / CURRENT).write_text(CURRENT_TEXT)
+    (root / TARGET).write_text(TARGET_TEXT)
+    return init_repo(root)
+
+
+@pytest.fixture
+def bin_dir(tmp_path: Path) -> Path:
+    return install_fake_docker(tmp_path)
+
+
+def upgrade(rule_runner: RuleRunner, repo: Path, *args: str, path: Optional[str] = None) -> GoalRuleResult:
+    """Run the goal in `repo` (the RuleRunner's build root) as project `repo`, `path` first on PATH."""
+    env = {"PATH": os.environ["PATH"] if path is None else f"{path}:{os.environ['PATH']}", "HOME": str(repo)}
+    return run_goal(rule_runner, HalfstackUpgradeGoal, "--halfstack-project=repo", *args, env=env)
+
+
+def snapshot(repo: Path) -> Dict[str, str]:
+    """Every file of the build root and of the git directory's `calver-release`, with its content."""
+    return {
+        str(path.relative_to(repo)): path.read_text()
+        for path in sorted(repo.rglob("*"))
+        if path.is_file() and (not str(path.relative_to(repo)).startswith(".") or ".git/calver-release" in str(path))
+        and path.name != "BUILDROOT"
+    }
+
+
+EXPECTED_PLAN = f"""\
+Upgrading the halfstack to `{TARGET}` (PostgreSQL 15 -> 16: dump and restore the database)
+1. Terminate all compute sessions and stop the Backend.AI services (done by you: `--yes`)
+2. Dump database `backend` to `volumes/postgres-backup.sql` and verify the dump
+   $ {DB_EXEC} pg_dump -U postgres -d backend > volumes/postgres-backup.sql
+   $ {PYTHON} -m calver_release.halfstack.pg_dump_check volumes/postgres-backup.sql
+3. Stop and remove the halfstack containers
+   $ {COMPOSE} down
+4. Move the PostgreSQL data directory `volumes/postgres-data` aside to `volumes/postgres-data.backup`
+   $ {PYTHON} -m calver_release.halfstack.pg_dump_check volumes/postgres-backup.sql
+   $ mv volumes/postgres-data volumes/postgres-data.backup
+5. Overwrite `{CURRENT}` with `{TARGET}`, keeping your host ports
+   $ cp {STAGING}/new.yml {CURRENT}
+6. Start the new halfstack
+   $ {COMPOSE} up -d
+7. Restore `volumes/postgres-backup.sql` into database `backend`
+   $ {DB_EXEC} pg_isready -q -h 127.0.0.1 -U postgres -d backend  # until ready, up to a minute
+   $ {DB_EXEC} psql -X -q -1 -v ON_ERROR_STOP=1 -U postgres -d backend < volumes/postgres-backup.sql
+"""
+
+EXPECTED_DIFF = f"""\
+--- {CURRENT} (current)
++++ {CURRENT} (new)
+@@ -1,6 +1,6 @@
+ services:
+   backendai-half-db:
+-    image: postgres:15.4-alpine
++    image: postgres:16.3-alpine  # PostgreSQL 16
+     ports:
+       - "8101:5432"
+   backendai-half-redis:
+"""
+
+FINAL_MESSAGE = f"""\
+Halfstack upgraded.
+Backup kept: volumes/postgres-backup.sql
+Backup kept: volumes/postgres-data.backup
+Backup kept: {STAGING}/previous.yml
+Once the upgraded halfstack works, remove the backups: rm -rf volumes/postgres-backup.sql volumes/postgres-data.backup {STAGING} (with `sudo` if the container's user owns the files)
+"""
+
+DOCKER_LOG = f"""\
+docker {DB_EXEC[7:]} pg_dump -U postgres -d backend
+docker {COMPOSE[7:]} down
+docker {COMPOSE[7:]} up -d
+docker {DB_EXEC[7:]} pg_isready -q -h 127.0.0.1 -U postgres -d backend
+docker {DB_EXEC[7:]} psql -X -q -1 -v ON_ERROR_STOP=1 -U postgres -d backend
+"""
+
+
+def test_dry_run_prints_every_command_and_the_diff(rule_runner: RuleRunner, repo: Path) -> None:
+    before = snapshot(repo)
+    result = upgrade(rule_runner, repo, "--target=2409", "--dry-run")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == f"{EXPECTED_PLAN}\n{EXPECTED_DIFF}"
+    assert snapshot(repo) == before
+
+
+def test_same_postgres_major_skips_the_database_steps(rule_runner: RuleRunner, repo: Path) -> None:
+    (repo / "releases").mkdir()
+    (repo / "releases/next.yml").write_text(compose("15.8-alpine", "8100", "8110"))
+    result = upgrade(rule_runner, repo, "--compose-file=releases/next.yml", "--dry-run")
+    assert result.exit_code == 0
+    assert result.stdout.split("--- ")[0] == dedent(
+        f"""\
+        Upgrading the halfstack to `releases/next.yml` (PostgreSQL 15 in both: no dump, data-directory or restore steps)
+        1. Terminate all compute sessions and stop the Backend.AI services (done by you: `--yes`)
+        2. Stop and remove the halfstack containers
+           $ {COMPOSE} down
+        3. Overwrite `{CURRENT}` with `releases/next.yml`, keeping your host ports
+           $ cp {STAGING}/new.yml {CURRENT}
+        4. Start the new halfstack
+           $ {COMPOSE} up -d
+
+        """
+    )
+
+
+def test_step_one_is_the_developers(rule_runner: RuleRunner, repo: Path, bin_dir: Path) -> None:
+    before = snapshot(repo)
+    result = upgrade(rule_runner, repo, "--target=2409", path=str(bin_dir))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "`--yes`: step 1 is yours: terminate all compute sessions and stop the Backend.AI services (got no `--yes`); "
+        "do so, then run `pants halfstack-upgrade --target=2409 --yes`, or preview with `--dry-run`\n"
+    )
+    assert snapshot(repo) == before
+    assert not (bin_dir / "docker.log").exists()
+
+
+@pytest.mark.parametrize(
+    "args, change, error",
+    [
+        pytest.param(
+            ["--target=2412"],
+            {},
+            "`docker-compose.halfstack-2412.yml`: target compose file not found (got no such file in `{repo}`); "
+            "check `--target`, or pass `--compose-file=PATH`",
+            id="missing-target-file",
+        ),
+        pytest.param(
+            ["--target=24.09"], {}, "`--target`: not a release in `YYMM` form (got `24.09`); write e.g. `2409`", id="bad-target"
+        ),
+        pytest.param(
+            [], {}, "`--target`: no target release given (got none); pass `--target=YYMM` or `--compose-file=PATH`", id="no-target"
+        ),
+        pytest.param(
+            ["--target=2409"],
+            {TARGET: TARGET_TEXT.replace("backendai-half-db", "backendai-half-postgres")},
+            f"{TARGET}: no `backendai-half-db` service (got `backendai-half-etcd`, `backendai-half-postgres`, "
+            "`backendai-half-redis`); add the service or configure its name",
+            id="no-db-service",
+        ),
+        pytest.param(
+            ["--target=2409"],
+            {CURRENT: CURRENT_TEXT.replace('"8101:5432"', '"8101-8102:5432"')},
+            f"{CURRENT}: service `backendai-half-db` has a port mapping in an unexpected form (got `8101-8102:5432`); "
+            "use `HOST:CONTAINER`, `IP:HOST:CONTAINER`, `CONTAINER` or the long syntax with a numeric `target`",
+            id="bad-port-mapping",
+        ),
+        pytest.param(
+            ["--target=2409", "--yes"],
+            {"volumes/postgres-backup.sql": "old"},
+            "`volumes/postgres-backup.sql`: a backup from an earlier upgrade is in the way (got an existing path); "
+            "remove or move it, or set `[halfstack].backup_file`",
+            id="backup-in-the-way",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_changes_nothing(
+    rule_runner: RuleRunner, repo: Path, bin_dir: Path, args: list, change: dict, error: str
+) -> None:
+    for name, text in change.items():
+        (repo / name).write_text(text)
+    before = snapshot(repo)
+    result = upgrade(rule_runner, repo, *args, path=str(bin_dir))
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", error.format(repo=repo) + "\n")
+    assert snapshot(repo) == before
+    assert not (bin_dir / "docker.log").exists()
+
+
+def test_data_directory_must_exist(rule_runner: RuleRunner, repo: Path) -> None:
+    (repo / "volumes/postgres-data/PG_VERSION").unlink()
+    (repo / "volumes/postgres-data").rmdir()
+    result = upgrade(rule_runner, repo, "--target=2409", "--dry-run")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "`volumes/postgres-data`: no PostgreSQL data directory there (got nothing); "
+        "set `[halfstack].data_dir` to where the db service keeps its data\n"
+    )
+
+
+def test_docker_must_be_on_the_path(rule_runner: RuleRunner, repo: Path, tmp_path: Path) -> None:
+    (tmp_path / "no-docker").mkdir()
+    (tmp_path / "no-docker/git").symlink_to(shutil.which("git"))
+    env = {"PATH": str(tmp_path / "no-docker")}
+    result = run_goal(rule_runner, HalfstackUpgradeGoal, "--halfstack-project=repo", "--target=2409", "--yes", env=env)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"`docker`: not found on your PATH (got `{tmp_path / 'no-docker'}`); install Docker with its compose plugin\n"
+    )
+    assert not (repo / JOURNAL).exists()
+
+
+def test_upgrade_runs_the_steps_in_order(rule_runner: RuleRunner, repo: Path, bin_dir: Path) -> None:
+    result = upgrade(rule_runner, repo, "--target=2409", "--yes", path=str(bin_dir))
+    assert (result.exit_code, result.stdout) == (0, FINAL_MESSAGE)
+    assert result.stderr == EXPECTED_PLAN
+    assert (bin_dir / "docker.log").read_text() == DOCKER_LOG
+    assert (bin_dir / "restored.sql").read_text() == DUMP
+    assert (repo / CURRENT).read_text() == UPGRADED_TEXT
+    assert (repo / STAGING / "previous.yml").read_text() == CURRENT_TEXT
+    assert (repo / "volumes/postgres-data.backup/PG_VERSION").read_text() == "15\n"
+    assert not (repo / "volumes/postgres-data").exists()
+    assert not (repo / JOURNAL).exists()
+
+
+@pytest.mark.parametrize(
+    "break_it, failed_step, remove_cause",
+    [
+        pytest.param(
+            lambda bin_dir: (bin_dir / "dump.sql").write_text(""),
+            "`Dump database `backend` to `volumes/postgres-backup.sql` and verify the dump`: step 2",
+            lambda bin_dir: (bin_dir / "dump.sql").write_text(DUMP),
+            id="empty-dump",
+        ),
+        pytest.param(
+            lambda bin_dir: (bin_dir / "down-fails").write_text(""),
+            "`Stop and remove the halfstack containers`: step 3",
+            lambda bin_dir: (bin_dir / "down-fails").unlink(),
+            id="service-cannot-be-stopped",
+        ),
+    ],
+)
+def test_failure_keeps_the_database_and_continue_resumes(
+    rule_runner: RuleRunner, repo: Path, bin_dir: Path, break_it, failed_step: str, remove_cause
+) -> None:
+    break_it(bin_dir)
+    result = upgrade(rule_runner, repo, "--target=2409", "--yes", path=str(bin_dir))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines()[-1] == (
+        f"{failed_step} failed (got exit code 1); nothing after it ran: "
+        "fix the cause, then run `pants halfstack-upgrade --continue`"
+    )
+    assert (repo / "volumes/postgres-data/PG_VERSION").read_text() == "15\n"
+    assert not (repo / "volumes/postgres-data.backup").exists()
+    assert (repo / CURRENT).read_text() == CURRENT_TEXT
+    assert (repo / JOURNAL).exists()
+
+    again = upgrade(rule_runner, repo, "--target=2409", "--yes", path=str(bin_dir))
+    assert (again.exit_code, again.stderr) == (
+        1,
+        f"`{repo / JOURNAL}`: an upgrade to `{TARGET}` is in progress (got its journal); "
+        "resume it with `pants halfstack-upgrade --continue`\n",
+    )
+
+    preview = upgrade(rule_runner, repo, "--continue", "--dry-run", path=str(bin_dir))
+    assert (preview.exit_code, preview.stderr) == (0, "")
+    title, number = failed_step[1 : failed_step.rindex("`: ")], failed_step.rsplit(" ", 1)[1]
+    assert preview.stdout.splitlines()[:2] == [f"Resuming the halfstack upgrade to `{TARGET}`", f"{number}. {title}"]
+    assert (repo / JOURNAL).exists()
+
+    remove_cause(bin_dir)
+    resumed = upgrade(rule_runner, repo, "--continue", path=str(bin_dir))
+    assert (resumed.exit_code, resumed.stdout) == (0, FINAL_MESSAGE)
+    assert resumed.stderr.splitlines()[0] == f"Resuming the halfstack upgrade to `{TARGET}`"
+    assert (repo / CURRENT).read_text() == UPGRADED_TEXT
+    assert (repo / "volumes/postgres-data.backup/PG_VERSION").read_text() == "15\n"
+    assert (bin_dir / "restored.sql").read_text() == DUMP
+    assert not (repo / JOURNAL).exists()
+
+
+def test_continue_without_an_upgrade_in_progress(rule_runner: RuleRunner, repo: Path) -> None:
+    result = upgrade(rule_runner, repo, "--continue")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"`--continue`: no halfstack upgrade in progress (got no journal at `{repo / JOURNAL}`); "
+        "start one with `pants halfstack-upgrade --target=YYMM --yes`\n"
+    )
