@@ -38,6 +38,7 @@ def git(repo: Path, *args: str, input: Optional[str] = None) -> str:
         capture_output=True,
         text=True,
         env={**os.environ, **GIT_IDENTITY},
+        timeout=60,
     )
     assert proc.returncode == 0, f"git {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout.strip()

@@ -64,7 +64,6 @@ def run_pants(build_root: Path, *args: str) -> PantsRun:
         "PANTS_SHOW_LOG_TARGET": "false",
         "PANTS_LEVEL": "warn",
     }
-    proc = subprocess.run(
-        ["../../pants", *args], cwd=build_root, capture_output=True, text=True, env=env
-    )
+    # A cold Pants on a busy machine can take minutes (the first run also builds PEXes).
+    proc = subprocess.run(["../../pants", *args], cwd=build_root, capture_output=True, text=True, env=env, timeout=900)
     return PantsRun(f"pants {' '.join(args)}", proc.returncode, proc.stdout, proc.stderr)

@@ -42,7 +42,7 @@ class PostgresServer:
 
     def run(self, name: str, *args: str) -> str:
         """Run a client tool and return its stdout; fail the test with its stderr on error."""
-        result = subprocess.run([self.tool(name), *args], capture_output=True, text=True)
+        result = subprocess.run([self.tool(name), *args], capture_output=True, text=True, timeout=120)
         if result.returncode != 0:
             pytest.fail(f"`{name} {' '.join(args)}` failed: {result.stderr.strip()}")
         return result.stdout
@@ -61,7 +61,7 @@ def find_postgres_bindir() -> Optional[Path]:
     candidates = []
     pg_config = shutil.which("pg_config")
     if pg_config:
-        candidates.append(subprocess.run([pg_config, "--bindir"], capture_output=True, text=True).stdout.strip())
+        candidates.append(subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=60).stdout.strip())
     debian_versions = [Path(path).parent.name for path in glob.glob("/usr/lib/postgresql/*/bin")]
     numbered = sorted((int(version) for version in debian_versions if version.isdigit()))
     candidates += [f"/usr/lib/postgresql/{version}/bin" for version in numbered]
@@ -80,7 +80,7 @@ def _as_server_user(argv: List[str]) -> List[str]:
 
 
 def _run_server_command(argv: List[str]) -> None:
-    result = subprocess.run(_as_server_user(argv), capture_output=True, text=True)
+    result = subprocess.run(_as_server_user(argv), capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
         pytest.fail(f"`{' '.join(argv)}` failed: {result.stderr.strip() or result.stdout.strip()}")
 

@@ -60,7 +60,7 @@ def backport(repo: Path, req: BackportRequest) -> tuple:
 def repo(tmp_path: Path) -> Path:
     """`main` with `24.03` cut after the first commit and `24.09` after the second."""
     path = tmp_path / "repo"
-    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True, timeout=60)
     commit(path, "Initial import\n", {"app.txt": "one\ntwo\nthree\n", "notes.txt": "v1\n"})
     git(path, "branch", "24.03")
     commit(path, "Add docs\n", {"docs.txt": "docs\n"})

@@ -108,6 +108,7 @@ def alembic(repo: Path, ini: str, db: Path, *args: str) -> str:
         text=True,
         # This test's own import path: under `pants test` alembic lives in a PEX beside the venv.
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": os.pathsep.join([str(repo / "src"), *sys.path])},
+        timeout=120,
     )
     assert proc.returncode == 0, f"alembic {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout

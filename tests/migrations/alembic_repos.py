@@ -114,6 +114,7 @@ def alembic(repo: Path, ini: str, url: str, *args: str) -> str:
         capture_output=True,
         text=True,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": os.pathsep.join(sys.path), "PYTHONDONTWRITEBYTECODE": "1"},
+        timeout=120,
     )
     assert proc.returncode == 0, f"alembic {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout

@@ -580,6 +580,7 @@ def _run_module(args: List[str], stdin: str) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         env=env,
+        timeout=120,
     )
 
 
@@ -600,5 +601,6 @@ def test_cli_imports_no_pants() -> None:
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": str(PLUGINS_DIR)},
+        timeout=60,
     )
     assert (result.returncode, result.stdout) == (0, "[]\n")

@@ -111,7 +111,7 @@ def test_killed_executor_leaves_the_step_running_and_continue_reruns_only_it(tmp
     kill_once = "[ -e killed ] || { touch killed; kill -9 $PPID; exit 9; }"
     path = make_journal(tmp_path, step("one"), Step("two", "step two", (sh(f"{kill_once}; echo two >> log"),)), step("three"))
     command = module_command("calver_release.runtime.journal", "run", str(path))
-    proc = subprocess.run(command, env={**os.environ, **module_env()}, capture_output=True, text=True)
+    proc = subprocess.run(command, env={**os.environ, **module_env()}, capture_output=True, text=True, timeout=60)
     assert proc.returncode == -9
     assert [s.status for s in load_journal(path).steps] == [DONE, RUNNING, PENDING]
     lines: List[str] = []

@@ -63,7 +63,7 @@ def test_switch_there_and_back_runs_every_step_once(tmp_path: Path, monkeypatch)
     branch(repo, "topic-b", {f"{VERSIONS}/b1_groups.py": revision("b1", "groups"), "pants.toml": (repo / "pants.toml").read_text() + "# b\n"})
     toml = (repo / "configs/manager/sample.toml").read_text().replace("num-proc = 4", "num-proc = 8")
     branch(repo, "topic-a", {f"{VERSIONS}/a1_sessions.py": revision("a1", "sessions"), "configs/manager/sample.toml": toml})
-    subprocess.run([str(wrapper), "-c", "alembic.ini", "-x", f"db=sqlite:///{db}", "upgrade", "heads"], cwd=repo, check=True)
+    subprocess.run([str(wrapper), "-c", "alembic.ini", "-x", f"db=sqlite:///{db}", "upgrade", "heads"], cwd=repo, check=True, timeout=120)
     with sqlite3.connect(db) as connection:
         connection.execute("INSERT INTO users (id, email) VALUES (1, 'ada@example.com')")
 

@@ -274,7 +274,7 @@ def test_abort_after_the_upgrade_undoes_the_target_revisions(tmp_path: Path) -> 
     # Everything ran, but the process died before the journal was closed.
     save_state(path, replace(journal, steps=tuple(replace(step, status=DONE) for step in journal.steps)))
     for command in [c for step in journal.steps for c in step.commands]:
-        assert subprocess.run(command.argv, cwd=repo, env={**os.environ, **command.env}).returncode == 0
+        assert subprocess.run(command.argv, cwd=repo, env={**os.environ, **command.env}, timeout=120).returncode == 0
     assert current(repo, "alembic.ini", url) == ("b1",)
     lines: List[str] = []
     assert abort_journal(path, lines.append) == 0

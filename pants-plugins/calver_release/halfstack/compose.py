@@ -306,13 +306,18 @@ def _carry_host_ports(current: ComposeFile, target: ComposeFile, service: str, n
 
 
 def _replace_keeping_comment_gap(container: Any, key: Any, value: Any) -> None:
-    """Set `container[key]`, moving an end-of-line comment so the gap before it stays as it was."""
+    """Set `container[key]`, re-adding its end-of-line comment so the gap before it stays as it was.
+
+    The comment is read from ruamel's comment attribute (`ca`) and written back through its public
+    `yaml_add_eol_comment`, at the column shifted by the change in the value's length.
+    """
     old_length = _rendered_length(container.get(key) if isinstance(container, dict) else container[key])
     container[key] = value
     slots = container.ca.items.get(key) or []
-    comments = [token for token in slots if token is not None and not isinstance(token, list)]
-    for comment in comments[:1]:
-        comment.column += _rendered_length(value) - old_length
+    comment = next((token for token in slots if token is not None and not isinstance(token, list)), None)
+    if comment is not None:
+        column = comment.start_mark.column + _rendered_length(value) - old_length
+        container.yaml_add_eol_comment(comment.value, key, column=column)
 
 
 def _rendered_length(value: Any) -> int:
