@@ -3,7 +3,7 @@
 These machines run no Docker engine, so `docker` is a stand-in script first on PATH: it records
 each command line, prints a complete plain dump for `exec ... pg_dump` (or whatever `dump.sql`
 holds) and keeps what `exec ... psql` reads. The real dump and restore against PostgreSQL are
-tested in tests/unit/halfstack_plan_test.py.
+tested in tests/halfstack/halfstack_plan_test.py.
 """
 
 from __future__ import annotations

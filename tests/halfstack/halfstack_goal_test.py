@@ -2,7 +2,7 @@
 
 No Docker engine runs on these machines: `docker` is a stand-in script first on PATH that records
 its arguments, prints a complete plain dump for `exec ... pg_dump` and keeps what `psql` reads.
-The real dump and restore against PostgreSQL are tested in tests/unit/halfstack_plan_test.py.
+The real dump and restore against PostgreSQL are tested in tests/halfstack/halfstack_plan_test.py.
 """
 
 from __future__ import annotations
