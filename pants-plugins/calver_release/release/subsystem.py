@@ -117,9 +117,11 @@ class ReleaseVersionSubsystem(GoalSubsystem):
         advanced=True,
         help=softwrap(
             """
-            Glob patterns of distribution names that keep their own `version` (client SDKs, the
-            API spec). Every other `python_distribution` is server-side and built with the
-            monorepo version. A target's `calver_lockstep` field overrides this.
+            Glob patterns of names of distributions that keep the `version` they declare in
+            `provides` (client SDKs released on their own). A distribution that declares no
+            `version` is always built with the monorepo version; one that declares a version
+            but matches no pattern must declare the monorepo's. A target's `calver_lockstep`
+            field overrides this.
             """
         ),
     )
