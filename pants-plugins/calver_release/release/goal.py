@@ -35,6 +35,7 @@ from calver_release.release.cut import (
 )
 from calver_release.release.rules import DistributionVersion, distribution_versions
 from calver_release.release.subsystem import OutputFormat, ReleaseVersionSubsystem
+from calver_release.release import tag_executor
 from calver_release.release.tag import ReleaseTagError, plan_release_tag
 from calver_release.release.version_file import VersionFile, VersionFileError, VersionFileRequest
 from calver_release.runtime.compat import all_targets, read_files, version_file
@@ -192,7 +193,8 @@ async def tag_release(
         for line in plan.dry_run():
             console.print_stdout(line)
         return 0
-    if await run_module("calver_release.release.tag_executor", json.dumps(to_json(plan)), env=env) != 0:
+    # Imported, not only named, so the plugin's wheel ships the module.
+    if await run_module(tag_executor.__name__, json.dumps(to_json(plan)), env=env) != 0:
         return 1
     if new is not None:
         console.print_stdout(f"{current.canonical(subsystem.scheme)} -> {new.canonical(subsystem.scheme)}")
