@@ -18,6 +18,7 @@ from pants.engine.goal import Goal
 from pants.engine.rules import collect_rules, goal_rule
 from pants.util.docutil import bin_name
 
+from calver_release.release import tag_executor
 from calver_release.release.calver import CalVer, Scheme, VersionError, parse_canonical
 from calver_release.release.checks import (
     check_api_version,
@@ -31,12 +32,12 @@ from calver_release.release.cut import (
     commit_next_version,
     create_release_branch,
     delete_release_branch,
+    describe_release_cut,
     plan_release_cut,
 )
 from calver_release.release.rules import DistributionVersion, distribution_versions
 from calver_release.release.subsystem import OutputFormat, ReleaseVersionSubsystem
-from calver_release.release import tag_executor
-from calver_release.release.tag import ReleaseTagError, plan_release_tag
+from calver_release.release.tag import ReleaseTagError, plan_release_tag, release_report
 from calver_release.release.version_file import VersionFile, VersionFileError, VersionFileRequest
 from calver_release.runtime.compat import all_targets, read_files, version_file
 from calver_release.runtime.executor import run_module, write_file
@@ -134,12 +135,8 @@ async def cut_release(
         console.print_stderr(str(e))
         return 1
     if subsystem.dry_run:
-        console.print_stdout(f"Would create release branch {cut.branch} at {cut.head[:12]} ({current.canonical(scheme)})")
-        console.print_stdout(
-            f"Would commit on {subsystem.main_branch}: {subsystem.file} {current.canonical(scheme)} -> "
-            f"{cut.next_version.canonical(scheme)} (release: start the {cut.next_version.series.branch(scheme)} series on main)"
-        )
-        console.print_stdout(f"Then push with: git push origin {cut.branch} {subsystem.main_branch}")
+        for line in describe_release_cut(cut, subsystem.file, subsystem.main_branch, scheme):
+            console.print_stdout(line)
         return 0
     create_release_branch(repo, cut)
     env = repo.process_env()
@@ -198,12 +195,8 @@ async def tag_release(
         return 1
     if new is not None:
         console.print_stdout(f"{current.canonical(subsystem.scheme)} -> {new.canonical(subsystem.scheme)}")
-    commit = repo.output("rev-parse", "HEAD")
-    files = ", ".join(repo.lines("diff-tree", "--no-commit-id", "--name-only", "-r", "HEAD"))
-    console.print_stdout(f"Committed {commit[:12]} on {plan.branch}: {repo.output('log', '-1', '--format=%s')} ({files})")
-    tag = repo.output("for-each-ref", "--format=%(objecttype) %(*objectname) %(contents:subject)", f"refs/tags/{plan.tag}")
-    kind, target, message = tag.split(" ", 2)
-    console.print_stdout(f"Tagged {plan.tag} ({'annotated' if kind == 'tag' else kind}) at {target[:12]}: {message}")
+    for line in release_report(repo, plan):
+        console.print_stdout(line)
     console.print_stderr(f"Push with `{plan.push_command()}`")
     return 0
 

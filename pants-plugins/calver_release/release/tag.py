@@ -136,6 +136,19 @@ def plan_release_tag(
     )
 
 
+def release_report(repo: GitRepo, plan: ReleasePlan) -> List[str]:
+    """The release commit and tag as git shows them after the run (read back, not taken from the plan)."""
+    commit = repo.output("rev-parse", "HEAD")
+    subject = repo.output("log", "-1", "--format=%s")
+    files = ", ".join(repo.lines("diff-tree", "--no-commit-id", "--name-only", "-r", "HEAD"))
+    tag = repo.output("for-each-ref", "--format=%(objecttype) %(*objectname) %(contents:subject)", f"refs/tags/{plan.tag}")
+    kind, target, message = tag.split(" ", 2)
+    return [
+        f"Committed {commit[:12]} on {plan.branch}: {subject} ({files})",
+        f"Tagged {plan.tag} ({'annotated' if kind == 'tag' else kind}) at {target[:12]}: {message}",
+    ]
+
+
 def _release_branch_checked(repo: GitRepo, version: CalVer, scheme: Scheme, main_branch: str) -> str:
     """The checked-out branch, when `version` may be tagged on it."""
     canonical = version.canonical(scheme)
