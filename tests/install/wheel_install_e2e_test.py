@@ -3,6 +3,8 @@
 The wheel is built once per module with the real launcher (`./pants package //:dist` in a copy of
 this repository); each fresh repository resolves it, and its requirements from the package index,
 through Pants' own plugin resolver, and names the backend in `backend_packages`: nothing else.
+One of them runs what a release needs: `release-version`, `--check`, `pants package ::`, and
+`--bump=final --tag-release` on its release branch.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from textwrap import dedent
 
 import pytest
+from conftest import git
 from example_repo import source_checkout
 from install_repo import fresh_repo, launch
 
@@ -103,6 +106,19 @@ def test_a_fresh_repository_with_the_wheel_url(tmp_path: Path, wheel: Path) -> N
         "24.9.0rc1",
         ["Development Status :: 4 - Beta"],
     )
+
+    # The release commit and tag, by the executor the wheel ships.
+    git(repo, "switch", "--quiet", "-c", "24.09")
+    release = launch(repo, "release-version", "--bump=final", "--tag-release").assert_success()
+    head = git(repo, "rev-parse", "HEAD")
+    assert release.stdout == dedent(
+        f"""\
+        24.09.0rc1 -> 24.09.0
+        Committed {head[:12]} on 24.09: release: 24.09.0 (VERSION)
+        Tagged 24.09.0 (annotated) at {head[:12]}: Release v24.09.0
+        """
+    )
+    assert git(repo, "status", "--porcelain") == ""
 
 
 def test_a_fresh_repository_with_the_name_and_find_links(tmp_path: Path, wheel: Path) -> None:
