@@ -2,9 +2,10 @@
 
 1. Plan computation on a generated repository with 2,000 revisions (merges every 50) and two
    branches of 100 revisions each; target under 0.5 s.
-2. A switch between two branches with identical lockfiles against the manual four-command sequence
-   (`alembic downgrade -1`, `git switch`, `pants export`, `alembic upgrade head`) on a copy of the
-   example monorepo, both with pantsd as developers run Pants; target at most 25% of the manual time.
+2. A switch between two branches with identical lockfiles against the process's own manual
+   sequence (`alembic downgrade -1`, `git switch`, `pants export` of the four resolves it keeps,
+   `alembic upgrade head`) on a copy of the example monorepo, both with pantsd as developers run
+   Pants; target at most 25% of the manual time.
 
 Run from the repository root with the dev venv (alembic, tomli, ruamel.yaml):
     PYTHONPATH=pants-plugins:tests:tests/migrations python benchmarks/topic_switch.py [--rounds=3]
@@ -26,7 +27,10 @@ from typing import Callable, List
 from alembic_repos import commit, git, make_repo, revision_file
 
 from calver_release.runtime.git import GitRepo
-from calver_release.topic_switch.plan import ExportMode, SwitchSettings, build_plan
+from calver_release.topic_switch.plan import DEFAULT_RESOLVES, ExportMode, SwitchSettings, build_plan
+
+EXPORT = ["export", *(f"--resolve={resolve}" for resolve in DEFAULT_RESOLVES)]
+"""The process's export step: every resolve it keeps (the example defines all four)."""
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -72,7 +76,7 @@ def switch_benchmark(root: Path, rounds: int) -> tuple:
     pants = [str(root / "pants")]
     env = {**os.environ, "PANTS_PANTSD": "true"}
     run = lambda *argv: subprocess.run(argv, cwd=repo, env=env, check=True, capture_output=True, text=True)  # noqa: E731
-    run(*pants, "export", "--resolve=python-default")
+    run(*pants, *EXPORT)
     (python,) = repo.glob("dist/export/python/virtualenvs/python-default/*/bin/python")
     alembic = [str(python), "-m", "alembic"]
     versions = "src/ai/backend/manager/models/alembic/versions"
@@ -88,7 +92,7 @@ def switch_benchmark(root: Path, rounds: int) -> tuple:
     def manual(target: str) -> None:
         run(*alembic, *url, "downgrade", "-1")
         run("git", "switch", "-q", target)
-        run(*pants, "export", "--resolve=python-default")
+        run(*pants, *EXPORT)
         run(*alembic, *url, "upgrade", "head")
 
     def tool(target: str) -> None:

@@ -17,7 +17,7 @@ def plugin_package(pants_modules=()):
     )
 
 
-def plugin_tests(core_dependencies=(), rules=False, e2e=False, helpers=False):
+def plugin_tests(core_dependencies=(), rules=False, e2e=False, helpers=False, e2e_dependencies=()):
     """The tests of one package, by file name: `*_goal_test.py` and `*_rules_test.py` run the Pants
     layer through `RuleRunner`; `*_e2e_test.py` run the real `./pants` on copies of the example
     monorepo; every other `*_test.py` tests the pure core (resolve `core-tests`, with real alembic).
@@ -40,7 +40,7 @@ def plugin_tests(core_dependencies=(), rules=False, e2e=False, helpers=False):
         python_tests(
             name="e2e",
             sources=["*_e2e_test.py"],
-            dependencies=["//:example-files", "//:launcher", "//:plugin-files"],
+            dependencies=["//:example-files", "//:launcher", "//:plugin-files", *e2e_dependencies],
             timeout=1800,
         )
     if helpers:

@@ -18,18 +18,21 @@ INDEPENDENT = ("*-client", "*-sdk")
 
 
 @pytest.mark.parametrize(
-    "name, declared, expected",
+    "name, declared, has_version, expected",
     [
-        pytest.param("backend.ai-manager", None, True, id="server-side-by-default"),
-        pytest.param("backend.ai-client", None, False, id="client-matches-pattern"),
-        pytest.param("Backend.AI-Client", None, False, id="case-insensitive"),
-        pytest.param("backend.ai-client", True, True, id="field-forces-lockstep"),
-        pytest.param("backend.ai-manager", False, False, id="field-forces-independent"),
-        pytest.param("my-sdk", None, False, id="sdk-pattern"),
+        pytest.param("backend.ai-manager", None, False, True, id="no-version-is-lockstep"),
+        pytest.param("backend.ai-client", None, False, True, id="no-version-is-lockstep-whatever-its-name"),
+        pytest.param("backend.ai-manager", None, True, True, id="version-without-pattern-is-lockstep"),
+        pytest.param("backend.ai-client", None, True, False, id="version-and-client-pattern"),
+        pytest.param("Backend.AI-Client", None, True, False, id="case-insensitive"),
+        pytest.param("my-sdk", None, True, False, id="version-and-sdk-pattern"),
+        pytest.param("backend.ai-client", True, True, True, id="field-forces-lockstep"),
+        pytest.param("backend.ai-manager", False, True, False, id="field-forces-independent"),
+        pytest.param("backend.ai-manager", False, False, False, id="field-without-version"),
     ],
 )
-def test_is_lockstep(name: str, declared, expected: bool) -> None:
-    assert is_lockstep(name, declared, INDEPENDENT) is expected
+def test_is_lockstep(name: str, declared, has_version: bool, expected: bool) -> None:
+    assert is_lockstep(name, declared, has_version, INDEPENDENT) is expected
 
 
 @pytest.mark.parametrize(
@@ -74,7 +77,6 @@ def test_kind_of_agrees_with_the_calver_model() -> None:
         pytest.param(True, "24.9.0rc1", "24.9.0rc1", id="same-version-stripped"),
         pytest.param(False, "24.09.1", "24.9.1", id="independent-normalized"),
         pytest.param(False, "1.2.3", "1.2.3", id="independent-semver"),
-        pytest.param(False, None, None, id="independent-without-version"),
     ],
 )
 def test_built_version(lockstep: bool, declared, expected) -> None:
@@ -93,3 +95,13 @@ def test_a_different_declared_version_is_an_error_naming_the_target() -> None:
 
 def test_normalized_keeps_what_is_not_a_version() -> None:
     assert (normalized("20.09.0"), normalized("not a version")) == ("20.9.0", "not a version")
+
+
+def test_an_independent_distribution_without_a_version_is_an_error_naming_the_target() -> None:
+    with pytest.raises(StampingError) as error:
+        built_version("src/ai/backend/helpers:dist", False, None, None)
+    assert str(error.value) == (
+        "src/ai/backend/helpers:dist: an independent distribution needs its own `version` in `provides` "
+        "(got `calver_lockstep=False` and no `version`); add one, or remove `calver_lockstep=False` to "
+        "build it with the monorepo version"
+    )

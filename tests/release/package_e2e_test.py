@@ -8,7 +8,8 @@ from pathlib import Path
 
 from example_repo import copy_example, run_pants
 
-SERVER_SIDE = ["agent", "common", "manager", "storage_proxy", "webserver"]
+SERVER_SIDE = ["agent", "client", "common", "kernel", "manager", "storage-proxy", "webserver"]
+"""Every distribution that declares no version of its own, the client SDK included."""
 
 
 def metadata(wheel: Path):
@@ -17,27 +18,33 @@ def metadata(wheel: Path):
         return Parser().parsestr(archive.read(name).decode())
 
 
-def test_package_stamps_every_server_side_wheel(tmp_path: Path) -> None:
+def test_package_stamps_every_distribution_without_a_version(tmp_path: Path) -> None:
     repo = copy_example(tmp_path)
     check = run_pants(repo, "release-version", "--check").assert_success()
     assert check.stdout == ""
     run_pants(repo, "package", "::").assert_success()
 
     wheels = {metadata(w)["Name"]: metadata(w) for w in sorted((repo / "dist").glob("*.whl"))}
-    assert sorted(wheels) == sorted([f"backend.ai-{n.replace('_', '-')}" for n in SERVER_SIDE] + ["backend.ai-client"])
+    assert sorted(wheels) == sorted([f"backend.ai-{name}" for name in SERVER_SIDE] + ["backend.ai-plugin-sdk"])
     for name in SERVER_SIDE:
-        meta = wheels[f"backend.ai-{name.replace('_', '-')}"]
+        meta = wheels[f"backend.ai-{name}"]
         # 24.09.0rc1 in VERSION: the padded minor is stripped, the pre-release kept.
         assert meta["Version"] == "24.9.0rc1"
         assert "Development Status :: 4 - Beta" in meta.get_all("Classifier")
-    assert wheels["backend.ai-client"]["Version"] == "24.9.1"
-    assert wheels["backend.ai-client"].get_all("Classifier") == ["Development Status :: 5 - Production/Stable"]
+    # The one independent distribution keeps the version it declares.
+    assert wheels["backend.ai-plugin-sdk"]["Version"] == "1.4.0"
+    assert wheels["backend.ai-plugin-sdk"].get_all("Classifier") == ["Development Status :: 5 - Production/Stable"]
     assert sorted(wheels["backend.ai-webserver"].get_all("Requires-Dist")) == [
-        "backend.ai-client (==24.9.1)",
+        "backend.ai-client (==24.9.0rc1)",
         "backend.ai-common (==24.9.0rc1)",
     ]
-    for name in ("agent", "manager", "storage-proxy"):
-        assert "backend.ai-common (==24.9.0rc1)" in wheels[f"backend.ai-{name}"].get_all("Requires-Dist")
+    assert sorted(wheels["backend.ai-manager"].get_all("Requires-Dist")) == [
+        "backend.ai-common (==24.9.0rc1)",
+        "backend.ai-plugin-sdk (==1.4.0)",
+    ]
+    for name in ("agent", "storage-proxy"):
+        assert wheels[f"backend.ai-{name}"].get_all("Requires-Dist") == ["backend.ai-common (==24.9.0rc1)"]
+    assert wheels["backend.ai-kernel"].get_all("Requires-Dist") == ["attrs (==24.2.0)"]
     # The example's own setupgen plugin extends the stamping through the extension point.
     assert wheels["backend.ai-manager"]["Home-page"] == "https://github.com/lablup/backend.ai"
     assert wheels["backend.ai-manager"].get_payload().startswith("# Backend.AI Manager")

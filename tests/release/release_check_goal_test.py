@@ -102,6 +102,18 @@ def test_conflicting_lockstep_version(rule_runner: RuleRunner) -> None:
     )
 
 
+def test_independent_distribution_without_a_version(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {"helpers/BUILD": 'python_distribution(name="dist", provides=python_artifact(name="backend.ai-kernel-helper"), calver_lockstep=False)'}
+    )
+    assert_check(
+        rule_runner,
+        "helpers:dist: an independent distribution needs its own `version` in `provides` (got "
+        "`calver_lockstep=False` and no `version`); add one, or remove `calver_lockstep=False` to "
+        "build it with the monorepo version",
+    )
+
+
 def test_branch_collisions(rule_runner: RuleRunner) -> None:
     repo = init_repo(Path(rule_runner.build_root))
     git(repo, "tag", "24.09.0rc1")
@@ -122,4 +134,25 @@ def test_json_lists_components(rule_runner: RuleRunner) -> None:
     assert json.loads(result.stdout)["components"] == [
         {"address": "//:client", "name": "backend.ai-client", "server_side": False, "version": "24.9.1"},
         {"address": "//:common", "name": "backend.ai-common", "server_side": True, "version": "24.9.0rc1"},
+    ]
+
+
+def test_json_stamps_a_client_that_declares_no_version(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "BUILD": dedent(
+                """\
+                python_distribution(name="common", provides=python_artifact(name="backend.ai-common"))
+                python_distribution(name="client", provides=python_artifact(name="backend.ai-client"))
+                python_distribution(name="sdk", provides=python_artifact(name="backend.ai-plugin-sdk", version="1.4.0"))
+                """
+            )
+        }
+    )
+    result = run_goal(rule_runner, ReleaseVersionGoal, "--format=json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert json.loads(result.stdout)["components"] == [
+        {"address": "//:client", "name": "backend.ai-client", "server_side": True, "version": "24.9.0rc1"},
+        {"address": "//:common", "name": "backend.ai-common", "server_side": True, "version": "24.9.0rc1"},
+        {"address": "//:sdk", "name": "backend.ai-plugin-sdk", "server_side": False, "version": "1.4.0"},
     ]

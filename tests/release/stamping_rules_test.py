@@ -1,4 +1,4 @@
-"""RuleRunner tests of stamping: versions, pins, classifiers, conflicts and the extension point."""
+"""RuleRunner tests of stamping: which distributions get the monorepo version, pins, classifiers, errors, the extension point."""
 
 from __future__ import annotations
 
@@ -161,6 +161,67 @@ def test_conflicting_version_names_the_target(rule_runner: RuleRunner) -> None:
         ),
     ):
         setup_kwargs(rule_runner, "agent")
+
+
+def test_repository_without_declared_versions_is_stamped_whole(rule_runner: RuleRunner) -> None:
+    # As in Backend.AI: no distribution declares a version, the client SDK included, although
+    # its name matches the default `independent_distributions`.
+    rule_runner.write_files(
+        {
+            "client/BUILD": dedent(
+                """\
+                python_distribution(
+                    name="dist",
+                    dependencies=["common:dist"],
+                    provides=python_artifact(name="backend.ai-client"),
+                )
+                """
+            ),
+            "web/BUILD": 'python_distribution(name="dist", dependencies=["client:dist"], provides=python_artifact(name="backend.ai-webserver"))',
+        }
+    )
+    versions = {path: setup_kwargs(rule_runner, path).kwargs["version"] for path in ("common", "manager", "client", "web")}
+    assert versions == {"common": "24.9.0rc1", "manager": "24.9.0rc1", "client": "24.9.0rc1", "web": "24.9.0rc1"}
+    assert setup_kwargs(rule_runner, "client") == SetupKwargs(
+        {"name": "backend.ai-client", "version": "24.9.0rc1", "classifiers": ["Development Status :: 4 - Beta"]},
+        address=Address("client", target_name="dist"),
+    )
+    web = rule_runner.get_target(Address("web", target_name="dist"))
+    requirements = rule_runner.request(ExportedTargetRequirements, [DependencyOwner(ExportedTarget(web))])
+    assert list(requirements) == ["backend.ai-client==24.9.0rc1", "backend.ai-common==24.9.0rc1"]
+
+
+def test_independent_distribution_without_a_version_is_our_error_not_pants(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "helpers/BUILD": dedent(
+                """\
+                python_distribution(
+                    name="dist",
+                    provides=python_artifact(name="backend.ai-kernel-helper"),
+                    calver_lockstep=False,
+                )
+                """
+            ),
+        }
+    )
+    # Without the plugin's check, Pants' own `InvalidSetupPyArgs: Missing a version kwarg` would be raised.
+    with engine_error(
+        StampingError,
+        contains=(
+            "helpers:dist: an independent distribution needs its own `version` in `provides` (got "
+            "`calver_lockstep=False` and no `version`); add one, or remove `calver_lockstep=False` to "
+            "build it with the monorepo version"
+        ),
+    ):
+        setup_kwargs(rule_runner, "helpers")
+
+
+def test_declared_version_without_a_matching_pattern_must_be_the_monorepo_one(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {"agent/BUILD": 'python_distribution(name="dist", provides=python_artifact(name="backend.ai-agent", version="24.9.0rc1"))'}
+    )
+    assert setup_kwargs(rule_runner, "agent").kwargs["version"] == "24.9.0rc1"
 
 
 def test_calver_lockstep_field_overrides_the_name_patterns(rule_runner: RuleRunner) -> None:

@@ -72,7 +72,7 @@ def test_switch_there_and_back_runs_every_step_once(tmp_path: Path, monkeypatch)
         """\
         Switched `topic-a` -> `topic-b`
         alembic.ini: undid 1, applied 1; at b1
-        exported: python-default
+        exported: python-default, python-kernel, mypy, ruff
         configuration changes (update your local configs):
           configs/manager/sample.toml: changed `manager.num-proc` from 8 to 4
         """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import List
 
 from calver_release.release.calver import BumpKind, CalVer, Scheme
 from calver_release.runtime.git import GitRepo
@@ -59,6 +60,16 @@ def create_release_branch(repo: GitRepo, cut: ReleaseCut) -> None:
 def delete_release_branch(repo: GitRepo, cut: ReleaseCut) -> None:
     """Undo `create_release_branch` after a later step failed."""
     repo.run("branch", "-D", cut.branch, check=False)
+
+
+def describe_release_cut(cut: ReleaseCut, version_path: str, main_branch: str, scheme: Scheme) -> List[str]:
+    """What `--cut-release --dry-run` prints: the branch it would create, the commit and the push."""
+    return [
+        f"Would create release branch {cut.branch} at {cut.head[:12]} ({cut.version.canonical(scheme)})",
+        f"Would commit on {main_branch}: {version_path} {cut.version.canonical(scheme)} -> "
+        f"{cut.next_version.canonical(scheme)} (release: start the {cut.next_version.series.branch(scheme)} series on main)",
+        f"Then push with: git push origin {cut.branch} {main_branch}",
+    ]
 
 
 def commit_next_version(repo: GitRepo, cut: ReleaseCut, version_path: str, scheme: Scheme) -> str:

@@ -1,4 +1,4 @@
-"""`pants release-version`: show, set, bump and check the monorepo version, and cut release branches."""
+"""`pants release-version`: show, set, bump and check the monorepo version, cut release branches, tag releases."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from pants.engine.goal import Goal
 from pants.engine.rules import collect_rules, goal_rule
 from pants.util.docutil import bin_name
 
+from calver_release.release import tag_executor
 from calver_release.release.calver import CalVer, Scheme, VersionError, parse_canonical
 from calver_release.release.checks import (
     check_api_version,
@@ -31,14 +32,17 @@ from calver_release.release.cut import (
     commit_next_version,
     create_release_branch,
     delete_release_branch,
+    describe_release_cut,
     plan_release_cut,
 )
 from calver_release.release.rules import DistributionVersion, distribution_versions
 from calver_release.release.subsystem import OutputFormat, ReleaseVersionSubsystem
+from calver_release.release.tag import ReleaseTagError, plan_release_tag, release_report
 from calver_release.release.version_file import VersionFile, VersionFileError, VersionFileRequest
 from calver_release.runtime.compat import all_targets, read_files, version_file
-from calver_release.runtime.executor import write_file
+from calver_release.runtime.executor import run_module, write_file
 from calver_release.runtime.git import GitError, GitRepo
+from calver_release.runtime.schema import to_json
 
 
 class ReleaseVersionGoal(Goal):
@@ -101,7 +105,7 @@ async def find_problems(
     package_files = {
         os.path.relpath(path, root) for pattern in subsystem.package_version_files for path in glob.glob(str(root / pattern))
     }
-    problems += check_package_version_files(root, version_file.line(), package_files)
+    problems += check_package_version_files(root, version_file.line(), package_files, root_file=subsystem.file)
     if subsystem.api_version_file:
         contents = await read_files(PathGlobs([subsystem.api_version_file]))
         text = contents[0].content.decode() if contents else None
@@ -130,6 +134,10 @@ async def cut_release(
     except (ReleaseCutError, GitError) as e:
         console.print_stderr(str(e))
         return 1
+    if subsystem.dry_run:
+        for line in describe_release_cut(cut, subsystem.file, subsystem.main_branch, scheme):
+            console.print_stdout(line)
+        return 0
     create_release_branch(repo, cut)
     env = repo.process_env()
     try:
@@ -154,6 +162,55 @@ async def cut_release(
     return 0
 
 
+async def tag_release(
+    console: Console,
+    subsystem: ReleaseVersionSubsystem,
+    repo: GitRepo,
+    file: VersionFile,
+    current: CalVer,
+    new: Optional[CalVer],
+    env: Mapping[str, str],
+) -> int:
+    """Commit the release of `new` (or `current`) and tag it, or print what would be done; 0 on success."""
+    version = new or current
+    try:
+        plan = plan_release_tag(
+            repo, version, subsystem.scheme, subsystem.main_branch, file, subsystem.release_commands, env
+        )
+    except (ReleaseTagError, GitError) as e:
+        console.print_stderr(str(e))
+        return 1
+    problems = await find_problems(subsystem, repo, VersionFile(file.path, plan.writes[0].text), version)
+    for problem in problems:
+        console.print_stderr(problem)
+    if problems:
+        console.print_stderr(f"`--tag-release`: `--check` found {len(problems)} problem(s), listed above; fix them first")
+        return 1
+    if subsystem.dry_run:
+        for line in plan.dry_run():
+            console.print_stdout(line)
+        return 0
+    # Imported, not only named, so the plugin's wheel ships the module.
+    if await run_module(tag_executor.__name__, json.dumps(to_json(plan)), env=env) != 0:
+        return 1
+    if new is not None:
+        console.print_stdout(f"{current.canonical(subsystem.scheme)} -> {new.canonical(subsystem.scheme)}")
+    for line in release_report(repo, plan):
+        console.print_stdout(line)
+    console.print_stderr(f"Push with `{plan.push_command()}`")
+    return 0
+
+
+def refused_combination(subsystem: ReleaseVersionSubsystem) -> Optional[str]:
+    """The one-line error for options that do not go together, or None."""
+    if subsystem.tag_release and (subsystem.cut_release or subsystem.check):
+        other = "--cut-release" if subsystem.cut_release else "--check"
+        return f"`--tag-release`: does not combine with `{other}` (got both); run them one after the other"
+    if subsystem.dry_run and not (subsystem.tag_release or subsystem.cut_release):
+        return "`--dry-run`: only `--tag-release` and `--cut-release` have a dry run (got neither); add one, or drop `--dry-run`"
+    return None
+
+
 @goal_rule
 async def release_version(
     console: Console,
@@ -170,7 +227,13 @@ async def release_version(
     except (VersionFileError, VersionError) as e:
         console.print_stderr(str(e))
         return ReleaseVersionGoal(exit_code=1)
+    refusal = refused_combination(subsystem)
+    if refusal is not None:
+        console.print_stderr(refusal)
+        return ReleaseVersionGoal(exit_code=1)
 
+    if subsystem.tag_release:
+        return ReleaseVersionGoal(exit_code=await tag_release(console, subsystem, repo, file, current, new, dict(env)))
     if subsystem.cut_release:
         return ReleaseVersionGoal(
             exit_code=await cut_release(console, subsystem, repo, file, current)

@@ -1,7 +1,9 @@
 """Lockstep releases: which distributions carry the monorepo version, and the metadata that follows.
 
-Server-side components (manager, agent, common, ...) are released with exactly the monorepo
-version; independent distributions (client SDKs, the API spec) keep their own. Every version
+A distribution that declares no `version` of its own is released with exactly the monorepo
+version, whatever its name (Backend.AI's client SDK included); one that declares a version keeps it
+when the target says `calver_lockstep=False` or its name matches
+`[release-version].independent_distributions`, and must otherwise declare the monorepo's. Every version
 this module hands to setuptools is in PEP 440 form (`24.9.0rc1`), so the `==` pins Pants writes
 between first-party distributions come out zero-stripped too.
 """
@@ -30,14 +32,17 @@ class StampingError(ValueError):
     """A distribution's BUILD file contradicts the lockstep version."""
 
 
-def is_lockstep(distribution: str, declared: Optional[bool], independent: Sequence[str]) -> bool:
+def is_lockstep(distribution: str, declared: Optional[bool], has_version: bool, independent: Sequence[str]) -> bool:
     """Whether `distribution` is released with the monorepo version.
 
-    The target's `calver_lockstep` field decides when set; otherwise a distribution is lockstep
-    unless its name matches one of the `independent` glob patterns.
+    The target's `calver_lockstep` field decides when set; otherwise a distribution without a
+    `version` of its own is lockstep, and one with a version is lockstep unless its name matches
+    one of the `independent` glob patterns.
     """
     if declared is not None:
         return declared
+    if not has_version:
+        return True
     name = distribution.lower()
     return not any(fnmatch.fnmatchcase(name, pattern.lower()) for pattern in independent)
 
@@ -72,15 +77,23 @@ def built_version(
     lockstep: bool,
     monorepo: Optional[CalVer],
     declared: Optional[str],
-) -> Optional[str]:
+) -> str:
     """The version a distribution is built with: the monorepo's, or its own declared one normalized.
 
-    `monorepo` may be None only for independent distributions.
+    `monorepo` may be None only for independent distributions. Raises StampingError where Pants
+    would otherwise fail later without naming the rule (an independent distribution without a
+    version) or stamp silently over the BUILD file (a lockstep one declaring another version).
     """
     if lockstep:
         assert monorepo is not None
         return lockstep_version(address, monorepo, declared)
-    return None if declared is None else normalized(declared)
+    if declared is None:
+        raise StampingError(
+            f"{address}: an independent distribution needs its own `version` in `provides` (got "
+            f"`calver_lockstep=False` and no `version`); add one, or remove `calver_lockstep=False` "
+            f"to build it with the monorepo version"
+        )
+    return normalized(declared)
 
 
 def lockstep_version(address: str, monorepo: CalVer, declared: Optional[str]) -> str:

@@ -33,8 +33,9 @@ class CalverLockstepField(TriBoolField):
     help = help_text(
         """
         Whether this distribution is released with the monorepo version (`True`) or keeps the
-        `version` in its `provides` (`False`). Unset, it is lockstep unless its name matches
-        `[release-version].independent_distributions`.
+        `version` in its `provides` (`False`, which needs a `version`). Unset, a distribution
+        without a `version` is lockstep, and one with a `version` keeps it only when its name
+        matches `[release-version].independent_distributions`.
         """
     )
 
@@ -45,18 +46,19 @@ class DistributionVersion:
 
     address: str
     name: str
-    version: Optional[str]
+    version: str
     server_side: bool
 
 
 def target_is_lockstep(target: Target, independent: Sequence[str]) -> bool:
     """Whether the distribution `target` is released with the monorepo version."""
-    name = str(target[PythonProvidesField].value.kwargs.get("name", ""))
-    return is_lockstep(name, target[CalverLockstepField].value, independent)
+    kwargs = target[PythonProvidesField].value.kwargs
+    has_version = kwargs.get("version") is not None
+    return is_lockstep(str(kwargs.get("name", "")), target[CalverLockstepField].value, has_version, independent)
 
 
 def distribution_version(target: Target, lockstep: bool, monorepo: Optional[CalVer]) -> DistributionVersion:
-    """The version `target` will be built with; raises StampingError on a conflicting `version`."""
+    """The version `target` will be built with; raises StampingError on a missing or conflicting `version`."""
     kwargs = target[PythonProvidesField].value.kwargs
     declared = kwargs.get("version")
     version = built_version(target.address.spec, lockstep, monorepo, None if declared is None else str(declared))
@@ -109,10 +111,10 @@ async def stamp_setup_kwargs(
     kwargs: Dict[str, Any] = request.explicit_kwargs
     lockstep = target_is_lockstep(target, subsystem.independent_distributions)
     monorepo = await monorepo_version(subsystem) if lockstep else None
+    # Raised here, before Pants' own `InvalidSetupPyArgs` for a missing version can appear.
     version = distribution_version(target, lockstep, monorepo).version
-    if version is not None:
-        kwargs["version"] = version
-        kwargs["classifiers"] = list(with_development_status(kwargs.get("classifiers", ()), version))
+    kwargs["version"] = version
+    kwargs["classifiers"] = list(with_development_status(kwargs.get("classifiers", ()), version))
     stamped = SetupKwargs(kwargs, address=target.address)
 
     members = sorted(union_membership.get(CalverSetupKwargsRequest), key=lambda member: member.__name__)

@@ -24,7 +24,8 @@ class ReleaseVersionSubsystem(GoalSubsystem):
         Show, set, bump or check the monorepo's calendar version, or cut a release branch.
 
         With no option, prints the canonical version read from the version file. `--set`,
-        `--bump` and `--cut-release` change it; they are mutually exclusive.
+        `--bump` and `--cut-release` change it; they are mutually exclusive. `--tag-release`
+        makes the release commit and tag, after `--set` or `--bump` when given.
         """
     )
 
@@ -66,6 +67,30 @@ class ReleaseVersionSubsystem(GoalSubsystem):
             the main branch. Refuses, changing nothing, on another branch, with uncommitted
             changes, or when the branch or its tag exists. Mutually exclusive with `--set` and
             `--bump`.
+            """
+        ),
+    )
+    tag_release = BoolOption(
+        default=False,
+        help=softwrap(
+            """
+            Make the release commit and tag: run the `--check` checks, write the version file
+            (after `--set` or `--bump`, when given), run `[release-version].release_commands`,
+            commit it all as `release: <version>` and create the annotated tag `<version>`
+            (`Release v<version>`). Finals and patch releases are tagged on their release
+            branch `x.y`, pre-releases of `x.y.0` on the main branch or `x.y`. Refuses, changing
+            nothing, when the tag exists, other files have uncommitted changes, the version is
+            a `.dev` version or the branch does not fit it. Never pushes: prints the `git push`
+            to run. Combines with `--set` or `--bump`; not with `--cut-release` or `--check`.
+            """
+        ),
+    )
+    dry_run = BoolOption(
+        default=False,
+        help=softwrap(
+            """
+            With `--tag-release` or `--cut-release`: check everything, then print what would be
+            written, committed, tagged and created, changing nothing.
             """
         ),
     )
@@ -117,9 +142,24 @@ class ReleaseVersionSubsystem(GoalSubsystem):
         advanced=True,
         help=softwrap(
             """
-            Glob patterns of distribution names that keep their own `version` (client SDKs, the
-            API spec). Every other `python_distribution` is server-side and built with the
-            monorepo version. A target's `calver_lockstep` field overrides this.
+            Glob patterns of names of distributions that keep the `version` they declare in
+            `provides` (client SDKs released on their own). A distribution that declares no
+            `version` is always built with the monorepo version; one that declares a version
+            but matches no pattern must declare the monorepo's. A target's `calver_lockstep`
+            field overrides this.
+            """
+        ),
+    )
+    release_commands = StrListOption(
+        default=[],
+        advanced=True,
+        help=softwrap(
+            """
+            Commands `--tag-release` runs in the build root after writing the version file and
+            before committing, in order, stopping at the first failure (which restores every
+            file): e.g. `towncrier build --yes --version {version}`. `{version}` becomes the
+            canonical version (`24.09.0`), `{pep440}` its PEP 440 form (`24.9.0`). The files
+            they change or create are part of the release commit.
             """
         ),
     )

@@ -1,0 +1,48 @@
+"""Fresh repositories that are not this one, driven by a copy of the real `./pants` launcher."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from textwrap import dedent
+from typing import Mapping
+
+from conftest import init_repo
+from example_repo import PantsRun, source_checkout
+
+MACHINE_SETTINGS = dedent(
+    """\
+    [subprocess-environment]
+    # This machine's pip configuration must not reach pex (as in this repository's pants.toml).
+    env_vars = ["PIP_CONFIG_FILE=/dev/null"]
+    """
+)
+"""What every pants.toml here needs on this machine, whatever the plugin."""
+
+
+def fresh_repo(root: Path, global_section: str, files: Mapping[str, str]) -> Path:
+    """A git repository at `root` with the launcher, a `pants.toml` made of `global_section`, and `files`."""
+    root.mkdir(parents=True)
+    shutil.copy2(source_checkout() / "pants", root / "pants")
+    (root / "pants.toml").write_text(f"[GLOBAL]\npants_version = \"2.17.1\"\n{global_section}\n{MACHINE_SETTINGS}")
+    (root / ".gitignore").write_text("/.pants.d/\n/.pids/\n/dist/\n")
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    return init_repo(root)
+
+
+def launch(root: Path, *args: str, pantsd: bool = False, env: Mapping[str, str] = {}) -> PantsRun:
+    """Run `./pants args...` in `root` (without pantsd unless asked), as a user would."""
+    full_env = {
+        **os.environ,
+        "PANTS_PANTSD": "true" if pantsd else "false",
+        "PANTS_SHOW_LOG_TARGET": "false",
+        "PANTS_LEVEL": "warn",
+        **env,
+    }
+    # A cold Pants resolving its plugins from the package index can take minutes on a busy machine.
+    proc = subprocess.run(["./pants", *args], cwd=root, capture_output=True, text=True, env=full_env, timeout=900)
+    return PantsRun(f"pants {' '.join(args)}", proc.returncode, proc.stdout, proc.stderr)

@@ -1,0 +1,95 @@
+"""The release executor on real git repositories: what it commits, and how it undoes a late failure."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import git, init_repo
+
+from calver_release.release.calver import CalVer, Scheme
+from calver_release.release.tag import plan_release_tag
+from calver_release.release.tag_executor import execute, main
+from calver_release.release.version_file import VersionFile
+from calver_release.runtime.git import GitRepo
+from calver_release.runtime.schema import to_json
+
+
+def release_branch(tmp_path: Path) -> GitRepo:
+    """A repository on its `24.09` release branch at `24.09.0`, with a changelog fragment."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "VERSION").write_text("24.09.0\n")
+    (root / "changes").mkdir()
+    (root / "changes/1.fix.md").write_text("Fix the login\n")
+    init_repo(root, branch="24.09")
+    return GitRepo(root)
+
+
+def plan(repo: GitRepo, *commands: str):
+    current = VersionFile("VERSION", (repo.root / "VERSION").read_text())
+    return plan_release_tag(repo, CalVer.parse("24.09.1"), Scheme(), "main", current, commands, dict(os.environ))
+
+
+def test_a_renamed_file_is_committed_as_a_rename(tmp_path: Path) -> None:
+    repo = release_branch(tmp_path)
+    lines = []
+    assert execute(plan(repo, "git mv changes/1.fix.md changes/archived.md"), lines.append) == 0
+    assert git(repo.root, "show", "--name-status", "--format=%s", "HEAD") == (
+        "release: 24.09.1\n\nM\tVERSION\nR100\tchanges/1.fix.md\tchanges/archived.md"
+    )
+    assert lines == [
+        "Writing VERSION: 24.09.1",
+        "Running `git mv changes/1.fix.md changes/archived.md` ...",
+        "Committing `release: 24.09.1`: VERSION, changes/1.fix.md, changes/archived.md",
+        "Tagging 24.09.1",
+    ]
+
+
+def test_a_failure_after_the_commit_undoes_it(tmp_path: Path) -> None:
+    repo = release_branch(tmp_path)
+    release = plan(repo, "git rm -q changes/1.fix.md")
+    head = git(repo.root, "rev-parse", "HEAD")
+    # Someone tags the version between the plan and the run: `git tag` fails after the commit.
+    git(repo.root, "tag", "24.09.1")
+    lines = []
+    assert execute(release, lines.append) == 1
+    assert lines[-1] == (
+        "`--tag-release`: `git tag -a 24.09.1 -m Release v24.09.1` failed: fatal: tag '24.09.1' already exists; "
+        f"nothing was committed or tagged: `VERSION` holds `24.09.0` and `24.09` is at `{head[:12]}` again; "
+        "fix the cause and run again"
+    )
+    assert git(repo.root, "rev-parse", "HEAD") == head
+    assert git(repo.root, "status", "--porcelain", "--untracked-files=all") == ""
+    assert (repo.root / "changes/1.fix.md").read_text() == "Fix the login\n"
+
+
+@pytest.mark.parametrize(
+    "argv, error",
+    [
+        pytest.param([], "usage: python -m calver_release.release.tag_executor PLAN_JSON\n", id="no-plan"),
+        pytest.param(
+            ["{"],
+            "PLAN_JSON: not a release plan (Expecting property name enclosed in double quotes: line 1 column 2 (char 1)); "
+            "run `pants release-version --tag-release` instead\n",
+            id="not-json",
+        ),
+        pytest.param(
+            [json.dumps({"branch": "24.09"})],
+            "PLAN_JSON: not a release plan ($: missing field `build_root`); run `pants release-version --tag-release` instead\n",
+            id="wrong-shape",
+        ),
+    ],
+)
+def test_main_refuses_what_is_not_a_plan(argv: list, error: str, capsys: pytest.CaptureFixture) -> None:
+    assert main(argv) == 2
+    assert capsys.readouterr() == ("", error)
+
+
+def test_main_runs_a_plan(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    repo = release_branch(tmp_path)
+    assert main([json.dumps(to_json(plan(repo)))]) == 0
+    assert git(repo.root, "describe", "--tags") == "24.09.1"
+    assert capsys.readouterr() == ("", "Writing VERSION: 24.09.1\nCommitting `release: 24.09.1`: VERSION\nTagging 24.09.1\n")
