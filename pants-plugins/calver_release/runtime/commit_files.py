@@ -87,7 +87,7 @@ def read_blobs(repo: GitRepo, oids: Iterable[str]) -> BlobTexts:
         env=repo.process_env(),
     )
     if proc.returncode != 0:
-        raise GitError(f"`git cat-file --batch` failed: {proc.stderr.decode(errors='replace').strip()}")
+        raise repo.error(("cat-file", "--batch"), proc)
     texts, offset = {}, 0
     for oid in wanted:
         header_end = proc.stdout.index(b"\n", offset)
