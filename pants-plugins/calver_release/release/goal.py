@@ -18,6 +18,7 @@ from pants.engine.goal import Goal
 from pants.engine.rules import collect_rules, goal_rule
 from pants.util.docutil import bin_name
 
+from calver_release.release.cadence import check_cadence
 from calver_release.release.calver import CalVer, Scheme, VersionError, parse_canonical
 from calver_release.release.checks import (
     check_api_version,
@@ -82,6 +83,16 @@ def requested_version(subsystem: ReleaseVersionSubsystem, current: CalVer) -> Op
     return None
 
 
+def set_warning(subsystem: ReleaseVersionSubsystem, new: Optional[CalVer]) -> Optional[str]:
+    """The warning for a `--set` series the cadence would not produce; VersionError when it cannot be one."""
+    if subsystem.set_version is None or new is None:
+        return None
+    try:
+        return check_cadence(new, subsystem.scheme)
+    except VersionError as e:
+        raise VersionError(f"`--set`: {e}") from None
+
+
 async def write_version(name: str, path: Path, text: str, env: Mapping[str, str]) -> None:
     """Replace the version file atomically; VersionFileError when it could not be."""
     exit_code = await write_file(path, text, env)
@@ -127,10 +138,10 @@ async def cut_release(
     path = repo.root / subsystem.file
     try:
         cut = plan_release_cut(repo, current, scheme, subsystem.main_branch)
+        create_release_branch(repo, cut)
     except (ReleaseCutError, GitError) as e:
         console.print_stderr(str(e))
         return 1
-    create_release_branch(repo, cut)
     env = repo.process_env()
     try:
         await write_version(subsystem.file, path, cut.next_version.canonical(scheme) + "\n", env)
@@ -167,9 +178,12 @@ async def release_version(
     try:
         current = file.parse()
         new = requested_version(subsystem, current)
+        warning = set_warning(subsystem, new)
     except (VersionFileError, VersionError) as e:
         console.print_stderr(str(e))
         return ReleaseVersionGoal(exit_code=1)
+    if warning:
+        console.print_stderr(warning)
 
     if subsystem.cut_release:
         return ReleaseVersionGoal(

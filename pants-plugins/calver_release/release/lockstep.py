@@ -42,14 +42,6 @@ def is_lockstep(distribution: str, declared: Optional[bool], independent: Sequen
     return not any(fnmatch.fnmatchcase(name, pattern.lower()) for pattern in independent)
 
 
-def normalized(version: str) -> str:
-    """The PEP 440 form setuptools would write (`24.09.1` -> `24.9.1`), or `version` if invalid."""
-    try:
-        return str(Version(version))
-    except InvalidVersion:
-        return version
-
-
 def kind_of(version: str) -> Kind:
     """The kind of any PEP 440 version, CalVer or not (client SDKs may use SemVer)."""
     parsed = Version(version)
@@ -80,7 +72,15 @@ def built_version(
     if lockstep:
         assert monorepo is not None
         return lockstep_version(address, monorepo, declared)
-    return None if declared is None else normalized(declared)
+    if declared is None:
+        return None
+    try:
+        return str(Version(declared))
+    except InvalidVersion:
+        raise StampingError(
+            f"{address}: `version={declared!r}` in `provides` is not a PEP 440 version (got `{declared}`); "
+            "write one such as `1.4.0`"
+        ) from None
 
 
 def lockstep_version(address: str, monorepo: CalVer, declared: Optional[str]) -> str:
