@@ -172,7 +172,10 @@ def running_pants() -> Tuple[str, ...]:
 def option_error(subsystem: TopicSwitchSubsystem) -> Optional[str]:
     """The error for options that would be ignored silently, or None: they refuse the run instead."""
     if subsystem.output_format is OutputFormat.JSON and not subsystem.dry_run:
-        return "`--format=json`: only a `--dry-run` plan is printed as JSON (got no `--dry-run`); add `--dry-run`, or drop `--format`"
+        return (
+            "`--format=json`: only a `--dry-run` plan is printed as JSON (got no `--dry-run`); add `--dry-run`, "
+            "or drop `--format`"
+        )
     if not (subsystem.continue_ or subsystem.abort):
         return None
     action = "--continue" if subsystem.continue_ else "--abort"

@@ -200,7 +200,9 @@ def _ticks(items: Sequence[str], limit: int = 5) -> str:
 # ---- alembic environments -------------------------------------------------------------------------
 
 
-def environment_inis(current: CommitFiles, target: CommitFiles, configured: Sequence[str], names: Tuple[str, str]) -> Tuple[str, ...]:
+def environment_inis(
+    current: CommitFiles, target: CommitFiles, configured: Sequence[str], names: Tuple[str, str]
+) -> Tuple[str, ...]:
     """The alembic environments of the switch: the configured inis, or `alembic.ini` when either side has one.
 
     Every environment needs its ini on both sides (at the commit, or as an untracked local file):
