@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 from typing import List, Tuple
@@ -168,6 +169,15 @@ def test_an_unreadable_database_is_reported_as_unknown(tmp_path: Path, upgrade_f
         "alembic.ini unknown (`alembic current`: sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) "
         "unable to open database file)"
     )
+
+
+def test_a_revision_the_checked_out_code_lacks_is_reported_as_such(tmp_path: Path, upgrade_fails) -> None:
+    repo, url = upgrade_fails
+    code, path = start(settings(repo, tmp_path, url))
+    assert code == 1
+    with sqlite3.connect(tmp_path / "main.sqlite") as db:
+        db.execute("UPDATE alembic_version SET version_num = 'zz9'")
+    assert stop_line(path).split("; ")[3] == "alembic.ini at zz9 (a revision the checked-out code does not have)"
 
 
 @pytest.mark.parametrize("then", ["continue", "abort"])

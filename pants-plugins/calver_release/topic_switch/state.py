@@ -2,7 +2,7 @@
 
 After a failed step the plan says only what should have happened. What is printed instead is read
 again: the checked-out branch from git, each database's revisions from `alembic current` run with
-the code now checked out (the code that created them), and the step statuses from the journal.
+the code now checked out and the journal's alembic command, and the step statuses from the journal.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def observed_database(build_root: Path, ini: str, alembic: Tuple[str, ...], env:
 
 
 def observed_state(journal: Journal, env: Mapping[str, str]) -> str:
-    """The checkout and every database, read now: `on `topic-b`; alembic.ini at b1`."""
+    """The checkout and every database, read now: "the checkout is on `topic-b`; alembic.ini at b1"."""
     root = Path(journal.build_root)
     plan: JournaledSwitch = journal.plan
     databases = [
