@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping, Optional
 
 from conftest import init_repo
 
@@ -56,14 +58,33 @@ def copy_example(tmp_path: Path) -> Path:
     return init_repo(example)
 
 
-def run_pants(build_root: Path, *args: str) -> PantsRun:
-    """Run the real launcher in `build_root`, without pantsd (a nested Pants must not use it)."""
+def run_pants(build_root: Path, *args: str, pantsd: bool = False, env: Optional[Mapping[str, str]] = None) -> PantsRun:
+    """Run the real launcher in `build_root` with `env` added to ours; without pantsd unless asked.
+
+    A nested Pants must not use pantsd; a test that does stops it with `stop_pantsd`.
+    """
     env = {
         **os.environ,
-        "PANTS_PANTSD": "false",
+        **(env or {}),
+        "PANTS_PANTSD": "true" if pantsd else "false",
         "PANTS_SHOW_LOG_TARGET": "false",
         "PANTS_LEVEL": "warn",
     }
     # A cold Pants on a busy machine can take minutes (the first run also builds PEXes).
     proc = subprocess.run(["../../pants", *args], cwd=build_root, capture_output=True, text=True, env=env, timeout=900)
     return PantsRun(f"pants {' '.join(args)}", proc.returncode, proc.stdout, proc.stderr)
+
+
+def pantsd_pid(build_root: Path) -> int:
+    """The process id of the pantsd serving `build_root` (its pid file under `.pids/`)."""
+    (pid_file,) = build_root.glob(".pids/*/pantsd/pid")
+    return int(pid_file.read_text())
+
+
+def stop_pantsd(build_root: Path) -> None:
+    """Terminate the pantsd a test started in `build_root`, if any."""
+    for pid_file in build_root.glob(".pids/*/pantsd/pid"):
+        try:
+            os.kill(int(pid_file.read_text()), signal.SIGTERM)
+        except (ProcessLookupError, ValueError):
+            pass

@@ -1,7 +1,8 @@
 """A recording stand-in for `docker`: these machines run no Docker engine.
 
-It appends each command line to `docker.log` beside it, prints `dump.sql` for `exec ... pg_dump`,
-keeps what `exec ... psql` reads in `restored.sql`, and fails `down` while `down-fails` exists.
+It appends each command line to `docker.log` beside it, prints `dump.sql` for `exec ... pg_dump`
+(or fails while `dump-fails` exists), keeps what `exec ... psql` reads in `restored.sql`, and fails
+`down` while `down-fails` exists.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ FAKE_DOCKER = """\
 here=$(dirname "$0")
 echo "docker $*" >> "$here/docker.log"
 case " $* " in
-  *" pg_dump "*) cat "$here/dump.sql" ;;
+  *" pg_dump "*) [ ! -e "$here/dump-fails" ] || { echo "pg_dump: error: connection to server failed" >&2; exit 1; }
+                 cat "$here/dump.sql" ;;
   *" psql "*) cat > "$here/restored.sql" ;;
   *" down "*) [ ! -e "$here/down-fails" ] || { echo "cannot stop container" >&2; exit 1; } ;;
 esac

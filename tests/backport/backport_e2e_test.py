@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from conftest import git
-from example_repo import copy_example, run_pants
+from example_repo import copy_example, pantsd_pid, run_pants, stop_pantsd
 
 MODULE = "src/ai/backend/common/limits.py"
 FIXER = "Fixer <fixer@example.com>"
@@ -90,3 +91,33 @@ def test_conflict_then_continue(tmp_path: Path) -> None:
     assert git(repo, "show", f"24.09:{MODULE}") == "MAX_SESSIONS = 100\nMAX_KERNELS = 4"
     assert not (repo / ".git" / "calver-release" / "backport").exists()
     assert not (repo / ".git" / "calver-release" / "backport.json").exists()
+
+
+def test_git_runs_with_the_callers_identity_under_pantsd(tmp_path: Path) -> None:
+    """pantsd keeps the environment it started with; the backport commit must still get the shell's identity.
+
+    The first run starts pantsd with one committer; the second, served by that same daemon, sets
+    another in its shell. The backport keeps the fix's author (GIT_AUTHOR_NAME does not override it)
+    and is committed by the second shell's committer.
+    """
+    repo = released_repo(tmp_path)
+    fix = commit_module(repo, "MAX_SESSIONS = 100\nMAX_KERNELS = 4\n", "fix: raise the session limit")
+    daemon = {"GIT_COMMITTER_NAME": "Daemon Starter", "GIT_COMMITTER_EMAIL": "daemon@example.com"}
+    shell = {
+        "GIT_AUTHOR_NAME": "Shell Identity",
+        "GIT_AUTHOR_EMAIL": "shell@example.com",
+        "GIT_COMMITTER_NAME": "Shell Identity",
+        "GIT_COMMITTER_EMAIL": "shell@example.com",
+    }
+    try:
+        run_pants(repo, "backport", "--list", "--to=24.09", pantsd=True, env=daemon).assert_success()
+        pid = pantsd_pid(repo)
+        run_pants(repo, "backport", "--to=24.09", f"--commit={fix}", pantsd=True, env=shell).assert_success()
+        assert pantsd_pid(repo) == pid
+        os.kill(pid, 0)  # the daemon that started with the first identity served the second run
+    finally:
+        stop_pantsd(repo)
+    assert git(repo, "log", "-1", "--format=%an <%ae>|%cn <%ce>", "24.09") == (
+        "Fixer <fixer@example.com>|Shell Identity <shell@example.com>"
+    )
+    assert message_of(repo, "24.09") == "fix: raise the session limit\n\nBackported-From: main\nBackported-To: 24.09\n"

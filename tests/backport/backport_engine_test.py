@@ -540,9 +540,9 @@ def test_corrupted_state_is_one_line(repo: Path, conflicting: Dict[str, str], ac
     with pytest.raises(BackportError) as error:
         action(GitRepo(repo), print)
     assert str(error.value) == (
-        f"`{state_file(GitRepo(repo))}`: damaged state file (not JSON: Expecting value: line 1 column 10 (char 9)); "
-        "nothing was run from it: check the repository (branches, database), then delete the file, "
-        f"and its worktree `{worktree_path(GitRepo(repo))}`"
+        f"`{state_file(GitRepo(repo))}`: damaged state file (got not JSON: Expecting value: line 1 column 10 (char 9)); "
+        "nothing was run from it: check the release branches (`git reflog BRANCH` shows where each was), then run "
+        f"`git worktree remove --force {worktree_path(GitRepo(repo))}` and delete the file"
     )
     assert refs(repo) == refs_before
 

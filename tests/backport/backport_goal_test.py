@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Dict
 
@@ -378,3 +379,99 @@ def test_bad_input_is_one_line_and_writes_nothing(rule_runner: RuleRunner, repo:
 def test_actions_are_mutually_exclusive(rule_runner: RuleRunner, repo: Path) -> None:
     with pytest.raises(Exception, match="Can only provide one of these mutually exclusive options"):
         run_goal(rule_runner, BackportGoal, "--list", "--dry-run", "--to=24.09")
+
+
+DAMAGED = {
+    "empty-object": ("{}", "$: missing field `plan`"),
+    "a-list": ("[]", "$: expected an object (got list [])"),
+    "targets-a-string": ('{"plan": {"source_branch": "main", "targets": "24.09"}}', "$.plan.targets: expected a list (got str '24.09')"),
+    "nulls": ('{"plan": null}', "$.plan: expected an object (got NoneType None)"),
+    "picks-a-string": (
+        '{"plan": {"source_branch": "main", "targets": [{"target": "24.09", "base": "0", "picks": "abc"}]}}',
+        "$.plan.targets[0].picks: expected a list (got str 'abc')",
+    ),
+    "truncated": ('{"plan": {"source_', "not JSON: Unterminated string starting at: line 1 column 11 (char 10)"),
+}
+
+
+@pytest.mark.parametrize("action", ["--continue", "--abort"])
+@pytest.mark.parametrize("shape", list(DAMAGED))
+def test_a_damaged_state_file_is_one_line_and_changes_nothing(rule_runner: RuleRunner, repo: Path, action: str, shape: str) -> None:
+    text, reason = DAMAGED[shape]
+    state_file(repo).parent.mkdir(parents=True)
+    state_file(repo).write_text(text)
+    before = refs(repo)
+    result = run_goal(rule_runner, BackportGoal, action)
+    worktree = state_dir(repo).resolve() / "worktree"
+    assert_outcome(
+        result,
+        1,
+        [],
+        [
+            f"`{state_file(repo).resolve()}`: damaged state file (got {reason}); nothing was run from it: check the "
+            f"release branches (`git reflog BRANCH` shows where each was), then run `git worktree remove --force "
+            f"{worktree}` and delete the file"
+        ],
+    )
+    assert refs(repo) == before
+    assert state_file(repo).read_text() == text
+    assert not state_dir(repo).exists()
+
+
+def test_a_worktree_deleted_by_hand_then_continue(rule_runner: RuleRunner, repo: Path, conflicting: Dict[str, str]) -> None:
+    worktree = state_dir(repo).resolve() / "worktree"
+    result = run_goal(rule_runner, BackportGoal, "--to=24.09", f"--commit={conflicting['conflict']}")
+    assert result.exit_code == 1
+    shutil.rmtree(worktree)
+    before = refs(repo)
+    resumed = run_goal(rule_runner, BackportGoal, "--continue")
+    assert_outcome(
+        resumed,
+        1,
+        [],
+        [
+            f"`{worktree}`: the backport worktree is gone (got no directory); run `pants backport --abort`, which puts "
+            "back the release branches the run moved, then start again"
+        ],
+    )
+    assert refs(repo) == before
+    aborted = run_goal(rule_runner, BackportGoal, "--abort")
+    assert_outcome(aborted, 0, ["Backport aborted."], [])
+    assert not state_dir(repo).exists() and not state_file(repo).exists()
+    assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
+
+
+def test_outside_a_repository(rule_runner: RuleRunner) -> None:
+    root = Path(rule_runner.build_root)
+    result = run_goal(rule_runner, BackportGoal, "--to=24.09", "--commit=HEAD")
+    assert_outcome(
+        result,
+        1,
+        [],
+        [f"`{root}`: not a git repository (got `git rev-parse --git-common-dir` failing); run inside the repository's checkout"],
+    )
+
+
+def test_a_stale_lock_on_the_release_branch_names_the_lock(rule_runner: RuleRunner, repo: Path) -> None:
+    fix = commit(repo, "fix: handle two\n", {"app.txt": "one\nTWO\nthree\n"})
+    old = git(repo, "rev-parse", "24.09")
+    lock = repo / ".git/refs/heads/24.09.lock"
+    lock.write_text("")
+    result = run_goal(rule_runner, BackportGoal, "--to=24.09", f"--commit={fix}")
+    picked = git(state_dir(repo) / "worktree", "rev-parse", "HEAD")
+    assert_outcome(
+        result,
+        1,
+        [],
+        [
+            f"Picking {fix[:7]} onto 24.09 ...",
+            f"`{lock}`: a lock file of another git process is in the way (got `git update-ref refs/heads/24.09 "
+            f"{picked} {old}` failing); if no git process is running, delete the file and run `pants backport --continue`",
+        ],
+    )
+    assert git(repo, "rev-parse", "24.09") == old
+    lock.unlink()
+    resumed = run_goal(rule_runner, BackportGoal, "--continue")
+    assert_outcome(resumed, 0, [f"Updated 24.09: {old[:7]} -> {picked[:7]}"], [])
+    assert git(repo, "rev-parse", "24.09") == picked
+    assert message_of(repo, "24.09") == "fix: handle two\n\nBackported-From: main\nBackported-To: 24.09\n"

@@ -130,7 +130,8 @@ def test_empty_dump_stops_before_the_data_directory_and_continue_resumes(repo: P
     assert "volumes/postgres-backup.sql: dump file is empty (got 0 bytes)" in result.stderr
     assert result.error_line == (
         "`Dump database `backend` to `volumes/postgres-backup.sql` and verify the dump`: step 2 failed "
-        "(got exit code 1); nothing after it ran: fix the cause, then run `./pants halfstack-upgrade --continue`"
+        "(got exit code 1: volumes/postgres-backup.sql: dump file is empty (got 0 bytes); check the `pg_dump` output "
+        "and run it again); nothing after it ran: fix the cause, then run `./pants halfstack-upgrade --continue`"
     )
     assert "Traceback" not in result.stderr
     assert (bin_dir / "docker.log").read_text() == DOCKER_LOG.splitlines(keepends=True)[0]

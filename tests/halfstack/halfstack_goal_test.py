@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 from textwrap import dedent
-from typing import Dict, Optional
+from typing import Callable, Dict, Optional
 
 import pytest
 from conftest import init_repo, run_goal
@@ -264,30 +264,32 @@ def test_upgrade_runs_the_steps_in_order(rule_runner: RuleRunner, repo: Path, bi
 
 
 @pytest.mark.parametrize(
-    "break_it, failed_step, remove_cause",
+    "break_it, failed_step, reason, remove_cause",
     [
         pytest.param(
             lambda bin_dir: (bin_dir / "dump.sql").write_text(""),
             "`Dump database `backend` to `volumes/postgres-backup.sql` and verify the dump`: step 2",
+            "volumes/postgres-backup.sql: dump file is empty (got 0 bytes); check the `pg_dump` output and run it again",
             lambda bin_dir: (bin_dir / "dump.sql").write_text(DUMP),
             id="empty-dump",
         ),
         pytest.param(
             lambda bin_dir: (bin_dir / "down-fails").write_text(""),
             "`Stop and remove the halfstack containers`: step 3",
+            "cannot stop container",
             lambda bin_dir: (bin_dir / "down-fails").unlink(),
             id="service-cannot-be-stopped",
         ),
     ],
 )
 def test_failure_keeps_the_database_and_continue_resumes(
-    rule_runner: RuleRunner, repo: Path, bin_dir: Path, break_it, failed_step: str, remove_cause
+    rule_runner: RuleRunner, repo: Path, bin_dir: Path, break_it, failed_step: str, reason: str, remove_cause
 ) -> None:
     break_it(bin_dir)
     result = upgrade(rule_runner, repo, "--target=2409", "--yes", path=str(bin_dir))
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr.splitlines()[-1] == (
-        f"{failed_step} failed (got exit code 1); nothing after it ran: "
+        f"{failed_step} failed (got exit code 1: {reason}); nothing after it ran: "
         "fix the cause, then run `pants halfstack-upgrade --continue`"
     )
     assert (repo / "volumes/postgres-data/PG_VERSION").read_text() == "15\n"
@@ -324,4 +326,150 @@ def test_continue_without_an_upgrade_in_progress(rule_runner: RuleRunner, repo: 
     assert result.stderr == (
         f"`--continue`: no halfstack upgrade in progress (got no journal at `{repo / JOURNAL}`); "
         "start one with `pants halfstack-upgrade --target=YYMM --yes`\n"
+    )
+
+
+DAMAGED = {
+    "empty-object": ("{}", "$: missing field `operation`"),
+    "a-list": ("[]", "$: expected an object (got list [])"),
+    "steps-a-string": (
+        '{"operation": "halfstack-upgrade", "build_root": ".", "steps": "touch pwned"}',
+        "$.steps: expected a list (got str 'touch pwned')",
+    ),
+    "nulls": ('{"operation": "halfstack-upgrade", "build_root": ".", "steps": null}', "$.steps: expected a list (got NoneType None)"),
+    "argv-a-string": (
+        '{"operation": "halfstack-upgrade", "build_root": ".", "steps": [{"name": "s", "description": "d", '
+        '"commands": [{"argv": "touch pwned"}]}]}',
+        "$.steps[0].commands[0].argv: expected a list (got str 'touch pwned')",
+    ),
+    "plan-of-another-shape": (
+        '{"operation": "halfstack-upgrade", "build_root": ".", "steps": [], "plan": {"target_file": 2409}}',
+        "$.plan.target_file: expected a string (got 2409)",
+    ),
+    "truncated": ('{"operation": "halfstack-up', "not JSON: Unterminated string starting at: line 1 column 15 (char 14)"),
+}
+DAMAGED_ERROR = (
+    "`{repo}/" + JOURNAL + "`: damaged state file (got {reason}); nothing was run from it: check the halfstack "
+    "(`docker compose ps`, the data directory, the backups the plan named), then delete the file and `" + STAGING + "`"
+)
+
+
+def write(files: Dict[str, str]) -> Callable[[Path], None]:
+    def prepare(repo: Path) -> None:
+        for name, text in files.items():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            (repo / name).write_text(text)
+
+    return prepare
+
+
+def damaged_journal(shape: str) -> Callable[[Path], None]:
+    return write({JOURNAL: DAMAGED[shape][0]})
+
+
+def current_file_a_directory(repo: Path) -> None:
+    (repo / CURRENT).unlink()
+    (repo / CURRENT).mkdir()
+
+
+@pytest.mark.parametrize(
+    "args, prepare, error",
+    [
+        *(
+            pytest.param(
+                ["--continue"],
+                damaged_journal(shape),
+                DAMAGED_ERROR.replace("{reason}", DAMAGED[shape][1]),
+                id=f"continue-journal-{shape}",
+            )
+            for shape in DAMAGED
+        ),
+        pytest.param(
+            ["--target=2409", "--yes"],
+            damaged_journal("nulls"),
+            DAMAGED_ERROR.replace("{reason}", DAMAGED["nulls"][1]),
+            id="target-journal-nulls",
+        ),
+        pytest.param(
+            ["--continue", "--target=2409"],
+            None,
+            "`--target`: not used with `--continue`, which resumes the journaled upgrade (got `2409`); drop it",
+            id="continue-with-target",
+        ),
+        pytest.param(
+            ["--continue", f"--compose-file={TARGET}"],
+            None,
+            f"`--compose-file`: not used with `--continue`, which resumes the journaled upgrade (got `{TARGET}`); drop it",
+            id="continue-with-compose-file",
+        ),
+        pytest.param(
+            ["--target=2409", "--dry-run"],
+            current_file_a_directory,
+            f"`{CURRENT}`: current compose file is a directory (got a directory in `{{repo}}`); "
+            "set `[halfstack].current_file` to your copy",
+            id="current-file-is-a-directory",
+        ),
+        pytest.param(
+            ["--compose-file=releases", "--dry-run"],
+            write({"releases/next.yml": ""}),
+            "`releases`: target compose file is a directory (got a directory in `{repo}`); check `--target`, or pass "
+            "`--compose-file=PATH`",
+            id="target-file-is-a-directory",
+        ),
+    ],
+)
+def test_more_bad_input_is_one_line_and_changes_nothing(
+    rule_runner: RuleRunner, repo: Path, bin_dir: Path, args: list, prepare: Optional[Callable[[Path], None]], error: str
+) -> None:
+    if prepare:
+        prepare(repo)
+    before = snapshot(repo)
+    result = upgrade(rule_runner, repo, *args, path=str(bin_dir))
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", error.format(repo=repo) + "\n")
+    assert snapshot(repo) == before
+    assert not (bin_dir / "docker.log").exists()
+    assert not (repo / "pwned").exists()
+
+
+def test_outside_a_repository(rule_runner: RuleRunner, repo: Path, bin_dir: Path) -> None:
+    shutil.rmtree(repo / ".git")
+    before = snapshot(repo)
+    result = upgrade(rule_runner, repo, "--target=2409", "--yes", path=str(bin_dir))
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        f"`{repo}`: not a git repository (got `git rev-parse --git-common-dir` failing); run inside the "
+        "repository's checkout\n",
+    )
+    assert snapshot(repo) == before
+
+
+def test_a_failing_dump_keeps_everything_and_says_why(rule_runner: RuleRunner, repo: Path, bin_dir: Path) -> None:
+    (bin_dir / "dump-fails").write_text("")
+    result = upgrade(rule_runner, repo, "--target=2409", "--yes", path=str(bin_dir))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines()[-1] == (
+        "`Dump database `backend` to `volumes/postgres-backup.sql` and verify the dump`: step 2 failed (got exit "
+        "code 1: pg_dump: error: connection to server failed); nothing after it ran: fix the cause, then run "
+        "`pants halfstack-upgrade --continue`"
+    )
+    assert not (repo / "volumes/postgres-backup.sql").exists()
+    assert (repo / "volumes/postgres-data/PG_VERSION").read_text() == "15\n"
+    assert (repo / CURRENT).read_text() == CURRENT_TEXT
+    (bin_dir / "dump-fails").unlink()
+    resumed = upgrade(rule_runner, repo, "--continue", path=str(bin_dir))
+    assert (resumed.exit_code, resumed.stdout) == (0, FINAL_MESSAGE)
+    assert (repo / "volumes/postgres-backup.sql").read_text() == DUMP
+
+
+def test_git_and_the_steps_see_the_callers_git_variables(rule_runner: RuleRunner, repo: Path, bin_dir: Path) -> None:
+    """The steps run with the caller's `GIT_*` variables (and PATH), not only the docker ones."""
+    (bin_dir / "docker").write_text(
+        (bin_dir / "docker").read_text().replace('echo "docker $*"', 'echo "docker $* [$GIT_AUTHOR_NAME]"')
+    )
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "HOME": str(repo), "GIT_AUTHOR_NAME": "Shell Identity"}
+    result = run_goal(rule_runner, HalfstackUpgradeGoal, "--halfstack-project=repo", "--target=2409", "--yes", env=env)
+    assert result.exit_code == 0, result.stderr
+    assert (bin_dir / "docker.log").read_text().splitlines()[0] == (
+        f"docker {DB_EXEC[7:]} pg_dump -U postgres -d backend [Shell Identity]"
     )

@@ -22,6 +22,7 @@ from calver_release.halfstack import pg_dump_check
 from calver_release.halfstack.compose import HalfstackServices, rewrite_compose
 from calver_release.halfstack.plan import (
     OPERATION,
+    WAIT_SCRIPT,
     HalfstackError,
     HalfstackPlan,
     HalfstackSettings,
@@ -35,7 +36,7 @@ from calver_release.halfstack.plan import (
     render_plan,
     target_compose_file,
 )
-from calver_release.runtime.journal import Status, load_journal, run_journal, save_state
+from calver_release.runtime.journal import Command, Journal, Status, Step, load_journal, run_journal, save_state
 from calver_release.runtime.plugin_python import module_env
 
 DONE, FAILED, PENDING = Status.DONE, Status.FAILED, Status.PENDING
@@ -367,3 +368,25 @@ def test_verify_command_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> N
     assert pg_dump_check.main([str(dump)]) == 0
     assert capsys.readouterr() == ("", f"{dump}: complete plain dump (68 bytes)\n")
     assert pg_dump_check.main([]) == 2
+
+
+@pytest.mark.parametrize(
+    "exit_code, why",
+    [
+        pytest.param(1, "it rejects connections (still starting up?)", id="rejecting"),
+        pytest.param(2, "no response (is the container running? see `docker compose logs`)", id="no-response"),
+        pytest.param(3, "pg_isready could not try (bad connection parameters)", id="no-attempt"),
+        pytest.param(127, "`pg_isready` exited with 127 (is it installed in the container?)", id="not-installed"),
+    ],
+)
+def test_waiting_for_postgresql_says_why_it_gave_up(tmp_path: Path, exit_code: int, why: str) -> None:
+    """The restore step's wait, run as the executor runs it: its reason becomes the step's error."""
+    wait = Command(("sh", "-c", WAIT_SCRIPT, "halfstack-wait", "2", "sh", "-c", f"exit {exit_code}"))
+    journal = tmp_path / "wait.json"
+    save_state(journal, Journal("halfstack-upgrade", str(tmp_path), (Step("restore", "restore", (wait,)),)))
+    assert run_journal(journal, lambda line: None) == 1
+    (step,) = load_journal(journal).steps
+    assert (step.status, step.error) == (
+        Status.FAILED,
+        f"exit code 1: PostgreSQL is not ready after 2 attempts a second apart: {why}",
+    )

@@ -10,7 +10,6 @@ from calver_release.release.lockstep import (
     built_version,
     is_lockstep,
     kind_of,
-    normalized,
     with_development_status,
 )
 
@@ -93,10 +92,6 @@ def test_a_different_declared_version_is_an_error_naming_the_target() -> None:
     )
 
 
-def test_normalized_keeps_what_is_not_a_version() -> None:
-    assert (normalized("20.09.0"), normalized("not a version")) == ("20.9.0", "not a version")
-
-
 def test_an_independent_distribution_without_a_version_is_an_error_naming_the_target() -> None:
     with pytest.raises(StampingError) as error:
         built_version("src/ai/backend/helpers:dist", False, None, None)
@@ -104,4 +99,13 @@ def test_an_independent_distribution_without_a_version_is_an_error_naming_the_ta
         "src/ai/backend/helpers:dist: an independent distribution needs its own `version` in `provides` "
         "(got `calver_lockstep=False` and no `version`); add one, or remove `calver_lockstep=False` to "
         "build it with the monorepo version"
+    )
+
+
+def test_an_invalid_declared_version_is_an_error_naming_the_target() -> None:
+    with pytest.raises(StampingError) as error:
+        built_version("src/ai/backend/client:dist", False, None, "1.4.x")
+    assert str(error.value) == (
+        "src/ai/backend/client:dist: `version='1.4.x'` in `provides` is not a PEP 440 version "
+        "(got `1.4.x`); write one such as `1.4.0`"
     )

@@ -160,3 +160,84 @@ def test_module_command_uses_this_interpreter(tmp_path: Path) -> None:
     assert module_command("calver_release.runtime.journal", "abort", str(tmp_path / "j.json")) == (
         sys.executable, "-m", "calver_release.runtime.journal", "abort", str(tmp_path / "j.json")
     )
+
+
+def test_a_failed_step_says_why_from_its_last_stderr_line(tmp_path: Path) -> None:
+    reason = "echo 'connecting to postgresql://u:s3cret@db/x' >&2; echo 'FATAL: no such database' >&2; exit 3"
+    path = make_journal(tmp_path, Step("one", "step one", (sh(reason),)))
+    lines: List[str] = []
+    assert run_journal(path, lines.append) == 3
+    (failed,) = load_journal(path).steps
+    assert (failed.status, failed.error) == (FAILED, "exit code 3: FATAL: no such database")
+    assert lines[-1].startswith("✕ [1/1] step one failed (exit code 3: FATAL: no such database) after ")
+
+
+def test_a_step_that_cannot_start_is_failed_with_the_reason(tmp_path: Path) -> None:
+    path = make_journal(
+        tmp_path, step("one"), Step("two", "step two", (Command(("no-such-program-here", "--x")),)), step("three")
+    )
+    lines: List[str] = []
+    assert run_journal(path, lines.append) == 127
+    assert [(s.status, s.error) for s in load_journal(path).steps] == [
+        (DONE, None),
+        (FAILED, "cannot start `no-such-program-here`: No such file or directory"),
+        (PENDING, None),
+    ]
+    assert logged(tmp_path) == ["one"]
+
+
+def test_a_failed_undo_is_recorded_on_its_step(tmp_path: Path) -> None:
+    failing_undo = Step("one", "step one", (sh("true"),), undo=(sh("echo 'cannot switch back' >&2; exit 5"),))
+    path = make_journal(tmp_path, replace(failing_undo, status=DONE))
+    assert abort_journal(path, lambda line: None) == 5
+    assert load_journal(path).steps[0].error == "undo: exit code 5: cannot switch back"
+
+
+DAMAGED = [
+    pytest.param("{}", "$: missing field `operation`", id="empty-object"),
+    pytest.param("[]", "$: expected an object (got list [])", id="a-list"),
+    pytest.param("null", "$: expected an object (got NoneType None)", id="null"),
+    pytest.param(
+        '{"operation": "op", "build_root": "/r", "steps": "touch pwned"}',
+        "$.steps: expected a list (got str 'touch pwned')",
+        id="steps-a-string",
+    ),
+    pytest.param(
+        '{"operation": "op", "build_root": null, "steps": []}', "$.build_root: expected a string (got None)", id="nulls"
+    ),
+    pytest.param(
+        '{"operation": "op", "build_root": "/r", "steps": [{"name": "s", "description": "d", '
+        '"commands": [{"argv": "touch pwned"}]}]}',
+        "$.steps[0].commands[0].argv: expected a list (got str 'touch pwned')",
+        id="argv-a-string",
+    ),
+    pytest.param('{"operation": "op", "steps": [', "not JSON: Expecting value: line 1 column 31 (char 30)", id="truncated"),
+]
+
+
+@pytest.mark.parametrize("action", ["run", "abort"])
+@pytest.mark.parametrize("text, reason", DAMAGED)
+def test_the_executor_runs_nothing_from_a_damaged_journal(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, action: str, text: str, reason: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "op.json"
+    path.write_text(text)
+    assert main([action, str(path)]) == 1
+    assert capsys.readouterr().err == (
+        f"`{path}`: damaged state file (got {reason}); nothing was run from it: check the repository "
+        "(branches, database), then delete the file\n"
+    )
+    assert path.read_text() == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["op.json"]
+
+
+def test_a_damaged_journal_names_what_to_do_for_its_operation(tmp_path: Path) -> None:
+    path = tmp_path / "op.json"
+    path.write_text("{}")
+    with pytest.raises(StateFileError) as error:
+        load_journal(path, recovery="delete it after checking the halfstack")
+    assert str(error.value) == (
+        f"`{path}`: damaged state file (got $: missing field `operation`); nothing was run from it: "
+        "delete it after checking the halfstack"
+    )

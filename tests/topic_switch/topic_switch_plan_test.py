@@ -190,7 +190,7 @@ def test_failing_downgrade_stops_before_the_switch_and_abort_restores(tmp_path: 
     backup = tmp_path / "backup.sqlite"
     code, lines = switch(settings(repo, "topic-b", tmp_path, backup_db=str(backup)))
     assert code == 1
-    assert lines[-1].startswith("✕ [2/4] downgrade alembic.ini: N=1 (a1) failed (exit code 1) after ")
+    assert lines[-1].startswith("✕ [2/4] downgrade alembic.ini: N=1 (a1) failed (exit code 1: RuntimeError: boom) after ")
     assert [step.status for step in journal_of(repo).steps] == [DONE, FAILED, PENDING, PENDING]
     assert git(repo, "branch", "--show-current") == "topic-a"
     assert sqlite_tables(backup) == ("alembic_version", "t_a1", "t_r1", "t_r2")

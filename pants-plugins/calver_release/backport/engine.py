@@ -312,6 +312,11 @@ def continue_backport(repo: GitRepo, report: Report) -> BackportOutcome:
             f"`--continue`: no backport in progress (got no `{state_file(repo)}`); "
             "start one with `pants backport --to=X.Y --commit=SHA`"
         )
+    if not worktree_path(repo).is_dir():
+        raise BackportError(
+            f"`{worktree_path(repo)}`: the backport worktree is gone (got no directory); run `pants backport --abort`, "
+            "which puts back the release branches the run moved, then start again"
+        )
     if state.pending is not None:
         target = state.current_target or ""
         pick = _find_pick(state.plan, target, state.pending)
@@ -455,7 +460,11 @@ def _finish_target(repo: GitRepo, state: _State, target_plan: TargetPlan) -> Non
         state.updates[target_plan.target] = new
         _save_state(repo, state)
         ref = f"refs/heads/{target_plan.target}"
-        if repo.run("update-ref", ref, new, target_plan.base, check=False).returncode != 0:
+        update = ("update-ref", ref, new, target_plan.base)
+        proc = repo.run(*update, check=False)
+        if proc.returncode != 0 and repo.rev_parse(ref) == target_plan.base:
+            raise repo.error(update, proc, retry="run `pants backport --continue`")
+        if proc.returncode != 0:
             raise BackportError(
                 f"`--to`: `{target_plan.target}` moved during the backport "
                 f"(got {_short(repo.rev_parse(ref) or '')}); {_RESUME_HINT}"
@@ -530,10 +539,14 @@ def _save_state(repo: GitRepo, state: _State) -> None:
 
 
 def _load_state(repo: GitRepo) -> Optional[_State]:
+    recovery = (
+        "check the release branches (`git reflog BRANCH` shows where each was), then run "
+        f"`git worktree remove --force {worktree_path(repo)}` and delete the file"
+    )
     try:
-        return _store(repo).load(OPERATION, _State)
+        return _store(repo).load(OPERATION, _State, recovery)
     except StateFileError as e:
-        raise BackportError(f"{e}, and its worktree `{worktree_path(repo)}`") from None
+        raise BackportError(str(e)) from None
 
 
 # Listing and warnings ---------------------------------------------------------------------------

@@ -13,11 +13,11 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Dict, Mapping, Optional
 
 from pants.base.build_root import BuildRoot
 from pants.engine.console import Console
-from pants.engine.env_vars import EnvironmentVarsRequest
+from pants.engine.env_vars import CompleteEnvironmentVars
 from pants.engine.goal import Goal, GoalSubsystem
 from pants.engine.rules import collect_rules, goal_rule
 from pants.option.option_types import BoolOption, StrOption
@@ -41,7 +41,6 @@ from calver_release.halfstack.plan import (
     target_compose_file,
 )
 from calver_release.halfstack.subsystem import HalfstackSubsystem
-from calver_release.runtime.compat import environment_vars
 from calver_release.runtime.executor import run_executor
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.runtime.journal import Journal, StateFileError, StateStore, Status, load_journal, save_state
@@ -61,7 +60,21 @@ PASSED_ENV = (
     "DOCKER_TLS_VERIFY",
     "DATADIR_PREFIX",
 )
-"""The user's variables the steps see: docker's own, and `DATADIR_PREFIX`, which Backend.AI's compose files use."""
+"""The user's variables the steps see (with every `GIT_*` one): docker's own, and `DATADIR_PREFIX`, which
+Backend.AI's compose files use."""
+
+
+def passed_env(env: Mapping[str, str]) -> Dict[str, str]:
+    """The caller's `PASSED_ENV` and `GIT_*` variables: what git and the steps run with."""
+    return {key: value for key, value in env.items() if key in PASSED_ENV or key.startswith("GIT_")}
+
+
+def recovery(staging: str) -> str:
+    """What to do about a damaged journal: it cannot be resumed, so check the halfstack by hand, then delete it."""
+    return (
+        "check the halfstack (`docker compose ps`, the data directory, the backups the plan named), then delete "
+        f"the file and `{staging}`"
+    )
 
 
 class HalfstackUpgradeSubsystem(GoalSubsystem):
@@ -242,16 +255,23 @@ async def halfstack_upgrade(
     goal: HalfstackUpgradeSubsystem,
     halfstack: HalfstackSubsystem,
     build_root: BuildRoot,
+    caller_env: CompleteEnvironmentVars,
 ) -> HalfstackUpgradeGoal:
     root = Path(build_root.path)
-    env = dict(await environment_vars(EnvironmentVarsRequest(PASSED_ENV)))
+    env = passed_env(caller_env)
+    if goal.resume and (goal.target or goal.compose_file):
+        flag, value = ("--target", goal.target) if goal.target else ("--compose-file", goal.compose_file)
+        console.print_stderr(
+            f"`{flag}`: not used with `--continue`, which resumes the journaled upgrade (got `{value}`); drop it"
+        )
+        return HalfstackUpgradeGoal(exit_code=1)
     try:
         journal_file = StateStore(GitRepo(root, env).git_dir()).file(OPERATION)
     except GitError as e:
-        console.print_stderr(f"`{root}`: cannot journal the upgrade in the git directory ({e}); run it in a git checkout")
+        console.print_stderr(str(e))
         return HalfstackUpgradeGoal(exit_code=1)
     try:
-        existing = load_journal(journal_file, HalfstackReport)
+        existing = load_journal(journal_file, HalfstackReport, recovery(relative_to(journal_file.parent / OPERATION, root)))
     except StateFileError as e:
         console.print_stderr(str(e))
         return HalfstackUpgradeGoal(exit_code=1)

@@ -37,8 +37,28 @@ mv -- "$1" "$2"
 """
 """Renames `$1` to `$2`; a step interrupted after the rename finds it done."""
 
-WAIT_SCRIPT = 'i=0; until "$@"; do i=$((i+1)); [ "$i" -lt 60 ] || exit 1; sleep 1; done'
-"""Retries `$@` once a second, up to a minute, while the new PostgreSQL initialises."""
+WAIT_SCRIPT = r"""
+attempts=$1; shift; i=0
+until "$@"; do
+  code=$?
+  i=$((i+1))
+  if [ "$i" -ge "$attempts" ]; then
+    case $code in
+      1) why="it rejects connections (still starting up?)" ;;
+      2) why="no response (is the container running? see \`docker compose logs\`)" ;;
+      3) why="pg_isready could not try (bad connection parameters)" ;;
+      *) why="\`pg_isready\` exited with $code (is it installed in the container?)" ;;
+    esac
+    echo "PostgreSQL is not ready after $attempts attempts a second apart: $why" >&2
+    exit 1
+  fi
+  sleep 1
+done
+"""
+"""Retries `$2...` once a second, `$1` times, while the new PostgreSQL initialises; says why it gave up."""
+
+READY_ATTEMPTS = 60
+"""How many times step 7 asks `pg_isready`, a second apart: up to a minute."""
 
 RESTORE_SCRIPT = 'in=$1; shift; exec "$@" < "$in"'
 """Runs `$2...` with stdin from `$1`."""
@@ -205,7 +225,7 @@ def _database_steps(settings: HalfstackSettings) -> Tuple[PlannedStep, PlannedSt
         f"Restore `{backup}` into database `{name}`",
         (f"{shlex.join(ready)}  # until ready, up to a minute", f"{shlex.join(psql)} < {shlex.quote(backup)}"),
         (
-            Command(("sh", "-c", WAIT_SCRIPT, "halfstack-wait", *ready)),
+            Command(("sh", "-c", WAIT_SCRIPT, "halfstack-wait", str(READY_ATTEMPTS), *ready)),
             Command(("sh", "-c", RESTORE_SCRIPT, "halfstack-restore", backup, *psql)),
         ),
     )
@@ -236,6 +256,11 @@ def _read_text(build_root: Path, path: str, what: str, hint: str) -> str:
         return (build_root / path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise HalfstackError(f"`{path}`: {what} not found (got no such file in `{build_root}`); {hint}") from None
+    except IsADirectoryError:
+        raise HalfstackError(f"`{path}`: {what} is a directory (got a directory in `{build_root}`); {hint}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
+        raise HalfstackError(f"`{path}`: {what} is unreadable (got {reason}); {hint}") from None
 
 
 def check_workspace(settings: HalfstackSettings, build_root: Path, decision: DumpDecision, staging_dir: str) -> None:

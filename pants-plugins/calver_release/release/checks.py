@@ -42,9 +42,14 @@ def check_package_version_files(
             problems.append(
                 f"`{path}`: broken symlink (got target `{os.readlink(file)}`); point it at the root version file"
             )
-        elif file.exists() and file.read_text().strip() != root_text.strip():
+        elif file.is_dir():
             problems.append(
-                f"`{path}`: differs from the root version file (got `{file.read_text().strip()}`); "
+                f"`{path}`: a directory, not a version file (got a directory); replace it with a symlink to the "
+                "root version file"
+            )
+        elif file.exists() and file.read_text(errors="replace").strip() != root_text.strip():
+            problems.append(
+                f"`{path}`: differs from the root version file (got `{file.read_text(errors='replace').strip()}`); "
                 f"make it a symlink to the root version file"
             )
     return problems

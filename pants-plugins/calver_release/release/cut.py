@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import List
 
 from calver_release.release.calver import BumpKind, CalVer, Scheme
@@ -24,7 +25,8 @@ class ReleaseCut:
 
 
 def plan_release_cut(repo: GitRepo, version: CalVer, scheme: Scheme, main_branch: str) -> ReleaseCut:
-    """Check every precondition of a cut and return the plan; raise ReleaseCutError otherwise."""
+    """Check every precondition of a cut and return the plan; raise ReleaseCutError (or GitError) otherwise."""
+    repo.git_dir()  # GitError naming the directory when it is not a repository
     branch = repo.current_branch()
     if branch != main_branch:
         raise ReleaseCutError(
@@ -43,6 +45,7 @@ def plan_release_cut(repo: GitRepo, version: CalVer, scheme: Scheme, main_branch
     existing_tags = set(repo.tags())
     if release_branch in repo.local_branches():
         raise ReleaseCutError(f"`--cut-release`: the branch `{release_branch}` already exists")
+    check_ref_is_free(repo, release_branch)
     for name in (release_branch, f"{release_branch}.0"):
         if name in existing_tags:
             raise ReleaseCutError(f"`--cut-release`: the tag `{name}` already exists")
@@ -50,6 +53,23 @@ def plan_release_cut(repo: GitRepo, version: CalVer, scheme: Scheme, main_branch
     if head is None:
         raise ReleaseCutError(f"`--cut-release`: `{main_branch}` has no commits yet")
     return ReleaseCut(version, release_branch, head, version.bump(BumpKind.MINOR, scheme))
+
+
+def check_ref_is_free(repo: GitRepo, branch: str) -> None:
+    """Refuse what would make `git branch` or `git commit` fail halfway: a branch under `branch/`, lock files."""
+    nested = repo.lines("for-each-ref", "--format=%(refname:lstrip=2)", f"refs/heads/{branch}/")
+    if nested:
+        raise ReleaseCutError(
+            f"`--cut-release`: the branch `{branch}` collides with the branch `{nested[0]}` (got `refs/heads/{nested[0]}`); "
+            f"rename or delete `{nested[0]}` (`git branch -m {nested[0]} NEW`), then run again"
+        )
+    ref_lock = Path(repo.output("rev-parse", "--git-path", f"refs/heads/{branch}.lock"))
+    for lock in (repo.root / ref_lock, repo.index_lock()):
+        if lock is not None and lock.exists():
+            raise ReleaseCutError(
+                f"`{lock}`: a lock file of another git process is in the way (got an existing file); "
+                "if no git process is running, delete the file and run again"
+            )
 
 
 def create_release_branch(repo: GitRepo, cut: ReleaseCut) -> None:

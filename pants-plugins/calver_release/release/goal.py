@@ -19,6 +19,7 @@ from pants.engine.rules import collect_rules, goal_rule
 from pants.util.docutil import bin_name
 
 from calver_release.release import tag_executor
+from calver_release.release.cadence import check_cadence
 from calver_release.release.calver import CalVer, Scheme, VersionError, parse_canonical
 from calver_release.release.checks import (
     check_api_version,
@@ -86,6 +87,16 @@ def requested_version(subsystem: ReleaseVersionSubsystem, current: CalVer) -> Op
     return None
 
 
+def set_warning(subsystem: ReleaseVersionSubsystem, new: Optional[CalVer]) -> Optional[str]:
+    """The warning for a `--set` series the cadence would not produce; VersionError when it cannot be one."""
+    if subsystem.set_version is None or new is None:
+        return None
+    try:
+        return check_cadence(new, subsystem.scheme)
+    except VersionError as e:
+        raise VersionError(f"`--set`: {e}") from None
+
+
 async def write_version(name: str, path: Path, text: str, env: Mapping[str, str]) -> None:
     """Replace the version file atomically; VersionFileError when it could not be."""
     exit_code = await write_file(path, text, env)
@@ -131,14 +142,14 @@ async def cut_release(
     path = repo.root / subsystem.file
     try:
         cut = plan_release_cut(repo, current, scheme, subsystem.main_branch)
+        if subsystem.dry_run:
+            for line in describe_release_cut(cut, subsystem.file, subsystem.main_branch, scheme):
+                console.print_stdout(line)
+            return 0
+        create_release_branch(repo, cut)
     except (ReleaseCutError, GitError) as e:
         console.print_stderr(str(e))
         return 1
-    if subsystem.dry_run:
-        for line in describe_release_cut(cut, subsystem.file, subsystem.main_branch, scheme):
-            console.print_stdout(line)
-        return 0
-    create_release_branch(repo, cut)
     env = repo.process_env()
     try:
         await write_version(subsystem.file, path, cut.next_version.canonical(scheme) + "\n", env)
@@ -224,6 +235,7 @@ async def release_version(
     try:
         current = file.parse()
         new = requested_version(subsystem, current)
+        warning = set_warning(subsystem, new)
     except (VersionFileError, VersionError) as e:
         console.print_stderr(str(e))
         return ReleaseVersionGoal(exit_code=1)
@@ -231,6 +243,8 @@ async def release_version(
     if refusal is not None:
         console.print_stderr(refusal)
         return ReleaseVersionGoal(exit_code=1)
+    if warning:
+        console.print_stderr(warning)
 
     if subsystem.tag_release:
         return ReleaseVersionGoal(exit_code=await tag_release(console, subsystem, repo, file, current, new, dict(env)))

@@ -47,14 +47,6 @@ def is_lockstep(distribution: str, declared: Optional[bool], has_version: bool, 
     return not any(fnmatch.fnmatchcase(name, pattern.lower()) for pattern in independent)
 
 
-def normalized(version: str) -> str:
-    """The PEP 440 form setuptools would write (`24.09.1` -> `24.9.1`), or `version` if invalid."""
-    try:
-        return str(Version(version))
-    except InvalidVersion:
-        return version
-
-
 def kind_of(version: str) -> Kind:
     """The kind of any PEP 440 version, CalVer or not (client SDKs may use SemVer)."""
     parsed = Version(version)
@@ -93,7 +85,13 @@ def built_version(
             f"`calver_lockstep=False` and no `version`); add one, or remove `calver_lockstep=False` "
             f"to build it with the monorepo version"
         )
-    return normalized(declared)
+    try:
+        return str(Version(declared))
+    except InvalidVersion:
+        raise StampingError(
+            f"{address}: `version={declared!r}` in `provides` is not a PEP 440 version (got `{declared}`); "
+            "write one such as `1.4.0`"
+        ) from None
 
 
 def lockstep_version(address: str, monorepo: CalVer, declared: Optional[str]) -> str:

@@ -25,7 +25,7 @@ from calver_release.release.extension import CalverSetupKwargsRequest
 from calver_release.release.lockstep import StampingError, built_version, is_lockstep, with_development_status
 from calver_release.release.subsystem import ReleaseVersionSubsystem
 from calver_release.release.version_file import VersionFile, VersionFileError, VersionFileRequest
-from calver_release.runtime.compat import extended_setup_kwargs, read_files, version_file
+from calver_release.runtime.compat import extended_setup_kwargs, read_files, snapshot, version_file
 
 
 class CalverLockstepField(TriBoolField):
@@ -97,8 +97,11 @@ async def monorepo_version(subsystem: ReleaseVersionSubsystem) -> CalVer:
 
 @rule(desc="Read the monorepo version file", level=LogLevel.DEBUG)
 async def read_version_file(request: VersionFileRequest) -> VersionFile:
-    contents = await read_files(PathGlobs([request.path], glob_match_error_behavior=GlobMatchErrorBehavior.ignore))
-    return VersionFile(request.path, contents[0].content.decode() if contents else None)
+    globs = PathGlobs([request.path], glob_match_error_behavior=GlobMatchErrorBehavior.ignore)
+    contents = await read_files(globs)
+    if contents:
+        return VersionFile(request.path, contents[0].content.decode(errors="replace"))
+    return VersionFile(request.path, None, is_directory=request.path in (await snapshot(globs)).dirs)
 
 
 @rule(desc="Stamp a `python_distribution` with the monorepo version", level=LogLevel.DEBUG)

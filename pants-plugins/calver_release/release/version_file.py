@@ -21,10 +21,11 @@ class VersionFileRequest:
 
 @dataclass(frozen=True)
 class VersionFile:
-    """The raw text of the version file, or None when it does not exist."""
+    """The raw text of the version file, or None when it does not exist (or is a directory)."""
 
     path: str
     text: Optional[str]
+    is_directory: bool = False
 
     def parse(self) -> CalVer:
         """The version the file holds, in any valid spelling; `--check` reports non-canonical ones."""
@@ -35,6 +36,11 @@ class VersionFile:
 
     def line(self) -> str:
         """The file's single line, without its line ending."""
+        if self.is_directory:
+            raise VersionFileError(
+                f"`{self.path}`: a directory, not the version file (got a directory); replace it with a file "
+                "holding one line such as `24.09.0.dev0`"
+            )
         if self.text is None:
             raise VersionFileError(
                 f"`{self.path}`: the version file does not exist; create it with one line such as `24.09.0.dev0`"

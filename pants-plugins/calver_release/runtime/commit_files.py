@@ -22,6 +22,7 @@ class CommitFiles:
         self.commit = commit
         self._texts: BlobTexts = {} if texts is None else texts
         self._everything: Optional[Dict[str, str]] = None
+        self._blobs: Dict[str, Optional[str]] = {}
 
     @classmethod
     def of(cls, repo: GitRepo, rev: str, texts: Optional[BlobTexts] = None) -> CommitFiles:
@@ -61,8 +62,11 @@ class CommitFiles:
         return {path: meta.split()[3] for meta, path in entries if meta and meta.split()[1] != "160000"}
 
     def blob(self, path: str) -> Optional[str]:
-        """The blob id of the file at `path`, or None when the commit has no such file."""
-        return self.listing(path).get(path)
+        """The blob id of the file at `path`, or None when the commit has no such file (looked up once)."""
+        if path not in self._blobs:
+            listing = self._everything if self._everything is not None else self.listing(path)
+            self._blobs[path] = listing.get(path)
+        return self._blobs[path]
 
     def text(self, path: str) -> Optional[str]:
         """The text of the file at `path`, or None when the commit has no such file."""
@@ -87,7 +91,7 @@ def read_blobs(repo: GitRepo, oids: Iterable[str]) -> BlobTexts:
         env=repo.process_env(),
     )
     if proc.returncode != 0:
-        raise GitError(f"`git cat-file --batch` failed: {proc.stderr.decode(errors='replace').strip()}")
+        raise repo.error(("cat-file", "--batch"), proc)
     texts, offset = {}, 0
     for oid in wanted:
         header_end = proc.stdout.index(b"\n", offset)

@@ -8,8 +8,7 @@ means rewriting this module only (the last two helpers become by-name calls of t
 from __future__ import annotations
 
 from pants.backend.python.util_rules.package_dists import SetupKwargs
-from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
-from pants.engine.fs import DigestContents, PathGlobs
+from pants.engine.fs import DigestContents, PathGlobs, Snapshot
 from pants.engine.process import InteractiveProcess, InteractiveProcessResult
 from pants.engine.rules import Effect, Get
 from pants.engine.target import AllTargets
@@ -23,6 +22,11 @@ async def read_files(globs: PathGlobs) -> DigestContents:
     return await Get(DigestContents, PathGlobs, globs)
 
 
+async def snapshot(globs: PathGlobs) -> Snapshot:
+    """The files and directories matching `globs`, through the engine."""
+    return await Get(Snapshot, PathGlobs, globs)
+
+
 async def run_interactive(process: InteractiveProcess) -> InteractiveProcessResult:
     """Run a process in the foreground as a side effect the engine knows about (never re-run)."""
     return await Effect(InteractiveProcessResult, InteractiveProcess, process)
@@ -31,11 +35,6 @@ async def run_interactive(process: InteractiveProcess) -> InteractiveProcessResu
 async def all_targets() -> AllTargets:
     """Every target of the repository, generated ones included."""
     return await Get(AllTargets)
-
-
-async def environment_vars(request: EnvironmentVarsRequest) -> EnvironmentVars:
-    """The caller's environment variables named in `request` (under pantsd `os.environ` is the daemon's)."""
-    return await Get(EnvironmentVars, EnvironmentVarsRequest, request)
 
 
 async def version_file(request: VersionFileRequest) -> VersionFile:

@@ -8,14 +8,43 @@ Under pantsd the plugin's `os.environ` is the daemon's, so goals pass the caller
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
+from typing import Dict, List, Mapping, Optional, Sequence
 
 
 class GitError(RuntimeError):
-    """A git command failed; the message holds the command and git's own error line."""
+    """A git command failed; the message is one line naming the ref or file involved when git names one."""
+
+
+_LOCK_FILE = re.compile(r"Unable to create '([^']+\.lock)': File exists")
+_REF_IN_THE_WAY = re.compile(r"'refs/heads/([^']+)' exists; cannot create 'refs/heads/([^']+)'")
+_NOT_A_REPOSITORY = re.compile(r"not a git repository")
+
+
+def explain_failure(root: Path, args: Sequence[str], output: str, returncode: int, retry: str = "run again") -> str:
+    """One line for a failed `git args...`: what is in the way and what to do (then `retry`), or git's own last line."""
+    command = f"`git {' '.join(args)}`"
+    lock = _LOCK_FILE.search(output)
+    if lock:
+        return (
+            f"`{lock.group(1)}`: a lock file of another git process is in the way (got {command} failing); "
+            f"if no git process is running, delete the file and {retry}"
+        )
+    in_the_way = _REF_IN_THE_WAY.search(output)
+    if in_the_way:
+        existing, wanted = in_the_way.groups()
+        return (
+            f"`{wanted}`: the branch name collides with the branch `{existing}` (got {command} failing); "
+            f"rename or delete `{existing}` (`git branch -m {existing} NEW`), then {retry}"
+        )
+    if _NOT_A_REPOSITORY.search(output):
+        return f"`{root}`: not a git repository (got {command} failing); run inside the repository's checkout"
+    detail = output.strip().splitlines()
+    reason = detail[-1] if detail else f"exit code {returncode}"
+    return f"{command} failed: {reason}"
 
 
 @dataclass(frozen=True)
@@ -45,10 +74,13 @@ class GitRepo:
         except OSError as e:
             raise GitError(f"`git`: cannot run it ({e.strerror}) (got PATH `{env.get('PATH', '')}`); install git") from None
         if check and proc.returncode != 0:
-            detail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
-            reason = detail[-1] if detail else f"exit code {proc.returncode}"
-            raise GitError(f"`git {' '.join(args)}` failed: {reason}")
+            raise self.error(args, proc)
         return proc
+
+    def error(self, args: Sequence[str], proc: subprocess.CompletedProcess, retry: str = "run again") -> GitError:
+        """The GitError for a failed `git args...` run with `check=False`; `retry` is how to go on once fixed."""
+        output = _text(proc.stderr).strip() or _text(proc.stdout)
+        return GitError(explain_failure(self.root, args, output, proc.returncode, retry))
 
     def output(self, *args: str, input: Optional[str] = None) -> str:
         """The stdout of a successful git command, without the trailing newline."""
@@ -68,6 +100,12 @@ class GitRepo:
         path = Path(self.output("rev-parse", "--git-common-dir"))
         return path if path.is_absolute() else (self.root / path).resolve()
 
+    def index_lock(self) -> Optional[Path]:
+        """The index lock file of this worktree when one exists (a git process running, or one that crashed)."""
+        path = Path(self.output("rev-parse", "--git-path", "index.lock"))
+        path = path if path.is_absolute() else self.root / path
+        return path if path.exists() else None
+
     def current_branch(self) -> Optional[str]:
         """The checked-out branch's short name, or None with a detached HEAD."""
         proc = self.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
@@ -85,3 +123,9 @@ class GitRepo:
         """Tracked files with staged or unstaged changes."""
         return [line[3:] for line in self.lines("status", "--porcelain", "--untracked-files=no")]
 
+
+
+def _text(output: object) -> str:
+    if isinstance(output, bytes):
+        return output.decode(errors="replace")
+    return output if isinstance(output, str) else ""

@@ -32,6 +32,16 @@ T = TypeVar("T")
 _PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 """The password of a `scheme://user:password@host` database URL."""
 
+_NOT_A_REASON = re.compile(r"^(\(Background on this error at: |\[SQL: |\[parameters: )")
+"""Lines SQLAlchemy prints after its error line: a link and the statement, which say less than the error."""
+
+
+def failure_reason(output: str) -> str:
+    """The line of a failed command's stderr that says why: its last one, skipping SQLAlchemy's trailers."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    reasons = [line for line in lines if not _NOT_A_REASON.match(line)] or lines
+    return reasons[-1] if reasons else ""
+
 
 class Status(Enum):
     """Where a step is: not started, started (and maybe killed), finished, or failed."""
@@ -104,37 +114,41 @@ def save_state(path: Path, value: Any) -> None:
     write_atomically(path, json.dumps(to_json(value), indent=2, sort_keys=True) + "\n")
 
 
-def load_state(path: Path, cls: Type[T]) -> Optional[T]:
-    """The state at `path` as `cls`, None when there is none; StateFileError when it is damaged."""
+DEFAULT_RECOVERY = "check the repository (branches, database), then delete the file"
+"""What to do about a damaged state file when the operation has no better advice."""
+
+
+def load_state(path: Path, cls: Type[T], recovery: str = DEFAULT_RECOVERY) -> Optional[T]:
+    """The state at `path` as `cls`, None when there is none; StateFileError when it is damaged.
+
+    `recovery` is what the user should do about a damaged file, in the operation's own terms.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     except OSError as e:
-        raise StateFileError(f"`{path}`: unreadable state file ({e.strerror}); check its permissions") from None
+        raise StateFileError(f"`{path}`: unreadable state file (got {e.strerror}); check its permissions") from None
     try:
         return from_json(cls, json.loads(text))
     except ValueError as e:  # JSONDecodeError and SchemaError
-        raise _damaged(path, e) from None
+        raise _damaged(path, e, recovery) from None
 
 
-def load_journal(path: Path, plan_type: Any = Any) -> Optional[Journal]:
+def load_journal(path: Path, plan_type: Any = Any, recovery: str = DEFAULT_RECOVERY) -> Optional[Journal]:
     """The journal at `path` with its plan read as `plan_type` (raw JSON data by default), or None."""
-    journal = load_state(path, Journal)
+    journal = load_state(path, Journal, recovery)
     if journal is None or plan_type is Any:
         return journal
     try:
         return replace(journal, plan=from_json(plan_type, journal.plan, "$.plan"))
     except SchemaError as e:
-        raise _damaged(path, e) from None
+        raise _damaged(path, e, recovery) from None
 
 
-def _damaged(path: Path, error: ValueError) -> StateFileError:
+def _damaged(path: Path, error: ValueError, recovery: str) -> StateFileError:
     reason = str(error) if isinstance(error, SchemaError) else f"not JSON: {error}"
-    return StateFileError(
-        f"`{path}`: damaged state file ({reason}); nothing was run from it: check the repository "
-        "(branches, database), then delete the file"
-    )
+    return StateFileError(f"`{path}`: damaged state file (got {reason}); nothing was run from it: {recovery}")
 
 
 @dataclass(frozen=True)
@@ -156,8 +170,8 @@ class StateStore:
     def directory(self, operation: str) -> Path:
         return self.root / operation
 
-    def load(self, operation: str, cls: Type[T]) -> Optional[T]:
-        return load_state(self.file(operation), cls)
+    def load(self, operation: str, cls: Type[T], recovery: str = DEFAULT_RECOVERY) -> Optional[T]:
+        return load_state(self.file(operation), cls, recovery)
 
     def save(self, operation: str, value: Any) -> None:
         save_state(self.file(operation), value)
@@ -171,13 +185,23 @@ class StateStore:
 # ---- the executor ---------------------------------------------------------------------------------
 
 Reporter = Callable[[str], None]
-Runner = Callable[[Command, str], int]
+Runner = Callable[[Command, str], Tuple[int, str]]
 
 
-def run_command(command: Command, build_root: str) -> int:
-    """Run one command; its output goes to file descriptor 2 with the progress lines, keeping stdout for results."""
+def run_command(command: Command, build_root: str) -> Tuple[int, str]:
+    """Run one command: its exit code and the stderr line that says why it failed (`failure_reason`).
+
+    Its stdout goes to file descriptor 2 with the progress lines, keeping stdout for results; its
+    stderr is copied there line by line.
+    """
     env = {**os.environ, **command.env}
-    return subprocess.run(list(command.argv), cwd=command.cwd or build_root, env=env, stdout=2).returncode
+    last = ""
+    with subprocess.Popen(list(command.argv), cwd=command.cwd or build_root, env=env, stdout=2, stderr=subprocess.PIPE) as proc:
+        assert proc.stderr is not None
+        for raw in proc.stderr:
+            os.write(2, raw)
+            last = failure_reason(f"{last}\n{raw.decode(errors='replace')}")
+    return proc.returncode, last
 
 
 CANNOT_START = 127
@@ -187,12 +211,15 @@ CANNOT_START = 127
 def _run_all(commands: Sequence[Command], build_root: str, run: Runner) -> Tuple[int, Optional[str]]:
     """Run `commands` in order up to the first failure: `(0, None)`, or its exit code and why it failed."""
     for command in commands:
+        if not command.argv:
+            return CANNOT_START, "cannot start an empty command"
         try:
-            code = run(command, build_root)
+            code, last_line = run(command, build_root)
         except OSError as e:
             return CANNOT_START, f"cannot start `{command.argv[0]}`: {e.strerror}"
         if code != 0:
-            return code, f"exit code {code}"
+            reason = _PASSWORD_IN_URL.sub(r"\1***@", last_line)
+            return code, f"exit code {code}: {reason}" if reason else f"exit code {code}"
     return 0, None
 
 
@@ -235,7 +262,7 @@ def abort_journal(path: Path, report: Reporter, run: Runner = run_command) -> in
             report(f"Undoing: {step.description} ...")
             code, error = _run_all(step.undo, journal.build_root, run)
             if code:
-                save_state(path, journal)
+                save_state(path, journal.with_step(index, error=f"undo: {error}"))
                 report(f"✕ Undoing {step.description} failed ({error}); fix it and run --abort again")
                 return code
             report(f"✓ Undone: {step.description}")

@@ -6,7 +6,7 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Mapping, Tuple
+from typing import Mapping, Optional, Tuple
 
 from pants.base.build_root import BuildRoot
 from pants.engine.console import Console
@@ -20,7 +20,7 @@ from pants.util.strutil import help_text, softwrap
 from calver_release.release.subsystem import ReleaseVersionSubsystem
 from calver_release.runtime.executor import run_executor
 from calver_release.runtime.git import GitError, GitRepo
-from calver_release.runtime.journal import Journal, StateFileError, StateStore, Status, load_journal, save_state
+from calver_release.runtime.journal import Journal, StateFileError, StateStore, load_journal, save_state
 from calver_release.runtime.schema import to_json
 from calver_release.topic_switch.plan import (
     DEFAULT_RESOLVES,
@@ -31,7 +31,8 @@ from calver_release.topic_switch.plan import (
     build_plan,
     release_advice,
 )
-from calver_release.topic_switch.report import EnvironmentReport, SwitchReport, render_config_report, render_text
+from calver_release.topic_switch.report import JournaledSwitch, SwitchReport, render_config_report, render_text
+from calver_release.topic_switch.state import describe_failed_abort, describe_stop
 
 
 class OutputFormat(Enum):
@@ -168,30 +169,35 @@ def running_pants() -> Tuple[str, ...]:
     return (str(script),) if script.is_file() else ("pants",)
 
 
-def describe_state(journal: Journal) -> str:
-    """One line: which step stopped, where the branch and the databases are, and how to go on."""
-    status = {step.name: step.status for step in journal.steps}
-    stopped = journal.stopped() or journal.steps[0]
-    plan: SwitchReport = journal.plan
-    branch = plan.to_branch if status.get("switch") is Status.DONE else plan.from_branch
-    databases = "; ".join(f"{ini} {database_state(env, status)}" for ini, env in plan.environments.items())
-    reason = f" ({stopped.error})" if stopped.error else ""
+def option_error(subsystem: TopicSwitchSubsystem) -> Optional[str]:
+    """The error for options that would be ignored silently, or None: they refuse the run instead."""
+    if subsystem.output_format is OutputFormat.JSON and not subsystem.dry_run:
+        return (
+            "`--format=json`: only a `--dry-run` plan is printed as JSON (got no `--dry-run`); add `--dry-run`, "
+            "or drop `--format`"
+        )
+    if not (subsystem.continue_ or subsystem.abort):
+        return None
+    action = "--continue" if subsystem.continue_ else "--abort"
+    given = {
+        "--dry-run": "true" if subsystem.dry_run else "",
+        "--backup-db": subsystem.backup_db or "",
+        "--autostash": "true" if subsystem.autostash else "",
+        "--yes": "true" if subsystem.yes else "",
+        "--export": "" if subsystem.export is ExportMode.CHANGED else subsystem.export.value,
+    }
+    for flag, value in given.items():
+        if value:
+            return f"`{flag}`: not used with `{action}`, which resumes the journaled plan (got `{value}`); drop it"
+    return None
+
+
+def recovery() -> str:
+    """What to do about a damaged journal: it cannot be resumed or undone, so check by hand, then delete it."""
     return (
-        f"topic-switch: step `{stopped.name}` ({stopped.description}) {stopped.status.value}{reason}; the checkout is on "
-        f"`{branch}`{'; ' + databases if databases else ''}; fix the cause and run `{bin_name()} topic-switch "
-        f"--continue`, or `{bin_name()} topic-switch --abort` to go back to `{plan.from_branch}`"
+        "check the branch (`git status`) and each database (`alembic current`), then delete the file and "
+        f"start again with `{bin_name()} topic-switch --to=BRANCH`"
     )
-
-
-def database_state(env: EnvironmentReport, status: Mapping[str, Status]) -> str:
-    heads = lambda ids: ", ".join(ids) or "base"  # noqa: E731
-    if status.get("upgrade") is Status.DONE:
-        return f"is at {heads(env.heads_after)}"
-    if status.get("downgrade", Status.DONE) is Status.DONE:
-        return f"is at {heads(env.kept_heads)} (downgraded, not yet upgraded)"
-    if status.get("downgrade") is Status.PENDING:
-        return f"is unchanged at {heads(env.applied)}"
-    return f"is between {heads(env.applied)} and {heads(env.kept_heads)} (downgrade interrupted)"
 
 
 def print_summary(console: Console, report: SwitchReport) -> None:
@@ -209,20 +215,22 @@ def print_summary(console: Console, report: SwitchReport) -> None:
 
 
 async def resume(console: Console, run: bool, path: Path, journal: Journal, env: Mapping[str, str]) -> int:
-    """Run (or abort) the journal in the executor, then report the outcome; the executor's exit code."""
+    """Run (or abort) the journal in the executor, then report the outcome read back; the executor's exit code."""
     code = await run_executor("run" if run else "abort", path, env)
-    left = load_journal(path, SwitchReport)
+    report: SwitchReport = journal.plan.report
     if code == 0 and run:
-        print_summary(console, journal.plan)
-    elif code == 0:
-        console.print_stdout(f"Aborted: back on `{journal.plan.from_branch}` with the database at its original revisions")
-    elif run and left is not None:
-        console.print_stderr(describe_state(left))
-    else:
-        console.print_stderr(
-            f"topic-switch: `--abort` stopped (exit code {code}); fix the cause and run "
-            f"`{bin_name()} topic-switch --abort` again"
-        )
+        print_summary(console, report)
+        return 0
+    if code == 0:
+        console.print_stdout(f"Aborted: back on `{report.from_branch}` with the database at its original revisions")
+        return 0
+    try:
+        left = load_journal(path, JournaledSwitch, recovery()) or journal
+    except StateFileError as e:
+        console.print_stderr(str(e))
+        return code
+    describe = describe_stop if run else describe_failed_abort
+    console.print_stderr(describe(left, env, bin_name()))
     return code
 
 
@@ -234,15 +242,15 @@ async def topic_switch(
     build_root: BuildRoot,
     env: CompleteEnvironmentVars,
 ) -> TopicSwitchGoal:
+    error = option_error(subsystem)
+    if error is not None:
+        console.print_stderr(error)
+        return TopicSwitchGoal(exit_code=1)
     repo = GitRepo(Path(build_root.path), dict(env))
     try:
         path = StateStore(repo.git_dir()).file(OPERATION)
-    except GitError as e:
-        console.print_stderr(f"build root: no usable git repository here (got {e}); run inside the monorepo's checkout")
-        return TopicSwitchGoal(exit_code=1)
-    try:
-        journal = load_journal(path, SwitchReport)
-    except StateFileError as e:
+        journal = load_journal(path, JournaledSwitch, recovery())
+    except (GitError, StateFileError) as e:
         console.print_stderr(str(e))
         return TopicSwitchGoal(exit_code=1)
     if subsystem.continue_ or subsystem.abort:
@@ -255,8 +263,9 @@ async def topic_switch(
             return TopicSwitchGoal(exit_code=1)
         return TopicSwitchGoal(exit_code=await resume(console, subsystem.continue_, path, journal, env))
     if journal is not None and not subsystem.dry_run:
+        running: SwitchReport = journal.plan.report
         console.print_stderr(
-            f"`--to`: a switch `{journal.plan.from_branch}` -> `{journal.plan.to_branch}` is in progress (got `{path}`); "
+            f"`--to`: a switch `{running.from_branch}` -> `{running.to_branch}` is in progress (got `{path}`); "
             f"run `{bin_name()} topic-switch --continue` or `--abort` first"
         )
         return TopicSwitchGoal(exit_code=1)

@@ -8,23 +8,37 @@ from __future__ import annotations
 
 import configparser
 import re
+import shlex
 import subprocess
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Sequence, Tuple
-from urllib.parse import urlsplit, urlunsplit
 
 import tomli
 
-from calver_release.migrations.alembic_env import AlembicEnvError, ParsedRevisions, load_graph, parse_alembic_current
+from calver_release.migrations.alembic_env import (
+    AlembicEnvError,
+    ParsedRevisions,
+    ini_text,
+    load_graph,
+    parse_alembic_current,
+    read_alembic_ini,
+)
 from calver_release.migrations.revision_graph import MigrationPlan, RevisionGraphError, plan_migrations
 from calver_release.release.calver import Scheme, is_release_branch
 from calver_release.runtime.commit_files import BlobTexts, CommitFiles
 from calver_release.runtime.git import GitError, GitRepo
-from calver_release.runtime.journal import Command, Journal, Step
+from calver_release.runtime.journal import Command, Journal, Step, failure_reason
+from calver_release.topic_switch.backup import BackupError, backup_commands, check_backup_files
 from calver_release.topic_switch.config_changes import ConfigChangeError, diff_configs
-from calver_release.topic_switch.report import ConfigChangeReport, EnvironmentReport, StepReport, SwitchReport
+from calver_release.topic_switch.report import (
+    ConfigChangeReport,
+    EnvironmentReport,
+    JournaledSwitch,
+    StepReport,
+    SwitchReport,
+)
 
 OPERATION = "topic-switch"
 DEFAULT_RESOLVES = ("python-default", "python-kernel", "mypy", "ruff")
@@ -48,7 +62,17 @@ class UnknownDatabaseRevision(TopicSwitchError):
         self.revision = revision
 
 
+class DatabaseStateUnknown(TopicSwitchError):
+    """`alembic current` could not run or failed; `reason` is what it said."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 _UNKNOWN_REVISION = re.compile(r"Can't locate revision identified by '([^']+)'")
+_UNREACHABLE = re.compile(r"OperationalError|could not connect|Connection refused|unable to open database", re.IGNORECASE)
+"""What SQLAlchemy and the database drivers say when the database cannot be reached."""
 
 
 class ExportMode(Enum):
@@ -146,6 +170,12 @@ def release_advice(branch: str, target: str, scheme: Scheme) -> Optional[str]:
 
 def check_working_tree(repo: GitRepo, target: CommitFiles, autostash: bool) -> Tuple[str, ...]:
     """The dirty tracked files (to stash with `--autostash`); refuse what `git switch` would trip on."""
+    lock = repo.index_lock()
+    if lock is not None:
+        raise TopicSwitchError(
+            f"`{lock}`: the index is locked by another git process (got an existing lock file); "
+            "if no git process is running, delete the file and run again"
+        )
     untracked = set(repo.lines("ls-files", "--others", "--exclude-standard"))
     blocking = sorted(untracked.intersection(target.listing())) if untracked else []
     if blocking:
@@ -170,12 +200,45 @@ def _ticks(items: Sequence[str], limit: int = 5) -> str:
 # ---- alembic environments -------------------------------------------------------------------------
 
 
-def environment_inis(current: CommitFiles, configured: Sequence[str]) -> Tuple[str, ...]:
-    """The configured ini files, or `alembic.ini` when the repository has one, else none."""
-    if configured:
-        return tuple(configured)
-    has_default = current.blob(DEFAULT_INI) is not None or (current.repo.root / DEFAULT_INI).is_file()
-    return (DEFAULT_INI,) if has_default else ()
+def environment_inis(
+    current: CommitFiles, target: CommitFiles, configured: Sequence[str], names: Tuple[str, str]
+) -> Tuple[str, ...]:
+    """The alembic environments of the switch: the configured inis, or `alembic.ini` when either side has one.
+
+    Every environment needs its ini on both sides (at the commit, or as an untracked local file):
+    without it on the current side the database state is unknown, without it on the target side
+    nothing would upgrade the database. The default ini missing on both sides means no environment.
+    """
+    has = lambda files, ini: _has_file(files, ini, current)  # noqa: E731
+    inis = tuple(configured) or ((DEFAULT_INI,) if has(current, DEFAULT_INI) or has(target, DEFAULT_INI) else ())
+    for ini in inis:
+        here, there = has(current, ini), has(target, ini)
+        if here != there:
+            missing, present = names if there else names[::-1]
+            raise TopicSwitchError(
+                f"{ini}: missing on `{missing}` but present on `{present}` (got no file at "
+                f"`{(current if there else target).commit[:12]}` nor in the working tree); the switch cannot "
+                f"follow the database across it: add the ini on `{missing}`, or switch with `git switch` and "
+                "migrate by hand"
+            )
+    return inis
+
+
+def _has_file(files: CommitFiles, path: str, current: CommitFiles) -> bool:
+    """At the commit, or untracked in the working tree (a local file, which stays there across the switch)."""
+    return files.blob(path) is not None or (current.blob(path) is None and (files.repo.root / path).is_file())
+
+
+def check_script_location(files: CommitFiles, ini: str, source_root: str, branch: str, current: CommitFiles) -> None:
+    """Refuse an environment whose `script_location` holds no `env.py` at the commit (or untracked locally)."""
+    config = read_alembic_ini(ini_text(files, ini), ini, source_root)
+    env_py = f"{config.script_location}/env.py"
+    if not _has_file(files, env_py, current):
+        raise TopicSwitchError(
+            f"{ini}: `script_location` names no alembic environment on `{branch}` (got `{config.script_location}`, "
+            f"which has no `env.py`); point `script_location` at the directory holding `env.py`, or fix "
+            "`[topic-switch].import_root` for `package:dir` locations"
+        )
 
 
 def default_alembic_command(build_root: Path, dry_run: bool) -> Tuple[str, ...]:
@@ -205,13 +268,13 @@ def alembic_argv(settings: SwitchSettings, command: Sequence[str], ini: str) -> 
     return (*command, "-c", ini, *url_args)
 
 
-def database_url(settings: SwitchSettings, ini: str, ini_text: str) -> Optional[str]:
+def database_url(settings: SwitchSettings, ini: str, text: str) -> Optional[str]:
     """The environment's database: `[topic-switch].db_urls`, else the ini's `sqlalchemy.url`."""
     if ini in settings.db_urls:
         return settings.db_urls[ini]
     parser = configparser.ConfigParser(defaults={"here": str((settings.build_root / ini).parent)})
     try:
-        parser.read_string(ini_text, source=ini)
+        parser.read_string(text, source=ini)
         return parser.get("alembic", "sqlalchemy.url", fallback=None)
     except configparser.Error:
         return None
@@ -222,17 +285,25 @@ def alembic_current(build_root: Path, argv: Sequence[str], env: Mapping[str, str
     try:
         proc = subprocess.run([*argv, "current"], cwd=build_root, capture_output=True, text=True, env={**env})
     except OSError as e:
-        raise TopicSwitchError(
-            f"{ini}: cannot run alembic (got {e.strerror}: `{argv[0]}`); fix `[topic-switch].alembic_command`"
+        reason = f"{e.strerror}: `{argv[0]}`"
+        raise DatabaseStateUnknown(
+            f"{ini}: cannot run alembic (got {reason}); fix `[topic-switch].alembic_command`", reason
         ) from None
     unknown = _UNKNOWN_REVISION.search(proc.stdout + proc.stderr)
     if proc.returncode != 0 and unknown:
         raise UnknownDatabaseRevision(unknown.group(1))
     if proc.returncode != 0:
-        lines = (proc.stderr.strip() or proc.stdout.strip() or f"exit code {proc.returncode}").splitlines()
-        raise TopicSwitchError(
-            f"{ini}: `alembic current` failed, so the database state is unknown (got {lines[-1].strip()}); "
-            "start the database or fix its URL, then run again; nothing was changed"
+        output = proc.stderr.strip() or proc.stdout.strip()
+        reason = failure_reason(output) or f"exit code {proc.returncode}"
+        advice = (
+            "start the database or fix its URL"
+            if _UNREACHABLE.search(output)
+            else f"run `{shlex.join([*argv, 'current'])}` to see why, fix that"
+        )
+        raise DatabaseStateUnknown(
+            f"{ini}: `alembic current` failed, so the database state is unknown (got {reason}); "
+            f"{advice}, then run again; nothing was changed",
+            reason,
         )
     return parse_alembic_current(proc.stdout)
 
@@ -255,13 +326,12 @@ def plan_environment_switch(
         applied = alembic_current(settings.build_root, argv, {**env, **alembic_env(settings)}, ini)
     except UnknownDatabaseRevision as e:
         applied = (e.revision,)  # plan_migrations says which commit, if any, has it
-    except TopicSwitchError:
+    except DatabaseStateUnknown:
         if not settings.dry_run:
             raise
         applied, assumed = current_graph.heads, True
-    ini_text = current.text(ini) or (settings.build_root / ini).read_text()
     migrations = plan_migrations(current_graph, target_graph, applied)
-    return EnvironmentSwitch(ini, argv, assumed, migrations, database_url(settings, ini, ini_text))
+    return EnvironmentSwitch(ini, argv, assumed, migrations, database_url(settings, ini, ini_text(current, ini)))
 
 
 # ---- resolves -------------------------------------------------------------------------------------
@@ -305,29 +375,6 @@ def _blob(files: CommitFiles, path: Optional[str]) -> Optional[str]:
     return files.blob(path) if path else None
 
 
-# ---- backup ---------------------------------------------------------------------------------------
-
-
-def backup_commands(target_file: str, urls: Sequence[str]) -> Tuple[Command, ...]:
-    """`pg_dump` for PostgreSQL URLs, a file copy for SQLite; one file per database (`FILE`, `FILE.2`, ...)."""
-    commands = []
-    for index, url in enumerate(dict.fromkeys(urls)):
-        out = target_file if index == 0 else f"{target_file}.{index + 1}"
-        parts = urlsplit(url)
-        dialect = parts.scheme.split("+", 1)[0]
-        if dialect in ("postgresql", "postgres"):
-            plain = urlunsplit(parts._replace(scheme="postgresql"))
-            commands.append(Command(("pg_dump", f"--dbname={plain}", f"--file={out}")))
-        elif dialect == "sqlite" and parts.path.startswith("/") and len(parts.path) > 1:
-            commands.append(Command(("cp", "-p", parts.path[1:], out)))
-        else:
-            raise TopicSwitchError(
-                f"`--backup-db`: cannot back up this database (got `{dialect}`); only PostgreSQL and SQLite "
-                "file URLs are supported, back it up yourself and run without `--backup-db`"
-            )
-    return tuple(commands)
-
-
 # ---- the plan -------------------------------------------------------------------------------------
 
 
@@ -362,7 +409,9 @@ class SwitchPlan:
         )
 
     def journal(self, settings: SwitchSettings) -> Journal:
-        return Journal(OPERATION, str(settings.build_root), self.steps, self.report())
+        """The journal the executor runs; its plan keeps how to run alembic, to read the databases after a failure."""
+        alembic = {e.ini_path: Command(e.alembic, alembic_env(settings)) for e in self.environments}
+        return Journal(OPERATION, str(settings.build_root), self.steps, JournaledSwitch(self.report(), alembic))
 
 
 def build_plan(settings: SwitchSettings, env: Mapping[str, str]) -> SwitchPlan:
@@ -373,16 +422,22 @@ def build_plan(settings: SwitchSettings, env: Mapping[str, str]) -> SwitchPlan:
         texts: BlobTexts = {}
         current, target = CommitFiles(repo, commit, texts), CommitFiles(repo, target_commit, texts)
         dirty = check_working_tree(repo, target, settings.autostash)
-        inis = environment_inis(current, settings.inis)
+        inis = environment_inis(current, target, settings.inis, (branch, settings.target))
+        for ini in inis:
+            check_script_location(current, ini, settings.source_root, branch, current)
+            check_script_location(target, ini, settings.source_root, settings.target, current)
+        if settings.backup_db:
+            urls = (database_url(settings, ini, ini_text(current, ini)) for ini in inis)
+            check_backup_files(repo, settings.backup_db, [url for url in urls if url])
         command = settings.alembic_command or (default_alembic_command(repo.root, settings.dry_run) if inis else ())
         environments = tuple(plan_environment_switch(settings, command, ini, current, target, env) for ini in inis)
         export, skip = plan_exports(settings, current, target)
         changes = diff_configs(current, target, settings.config_globs)
-    except (AlembicEnvError, RevisionGraphError, ConfigChangeError, GitError) as e:
+        config = tuple(ConfigChangeReport.of(change) for change in changes)
+        plan = SwitchPlan(branch, settings.target, commit, target_commit, environments, export, skip, config, dirty)
+        return replace(plan, steps=build_steps(settings, plan))
+    except (AlembicEnvError, RevisionGraphError, ConfigChangeError, GitError, BackupError) as e:
         raise TopicSwitchError(str(e)) from None
-    config = tuple(ConfigChangeReport.of(change) for change in changes)
-    plan = SwitchPlan(branch, settings.target, commit, target_commit, environments, export, skip, config, dirty)
-    return replace(plan, steps=build_steps(settings, plan))
 
 
 def build_steps(settings: SwitchSettings, plan: SwitchPlan) -> Tuple[Step, ...]:

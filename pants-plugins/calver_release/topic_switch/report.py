@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, List, Mapping, Sequence, Tuple
 
+from calver_release.runtime.journal import Command
 from calver_release.topic_switch.config_changes import ConfigChange, describe
 
 
@@ -72,6 +73,17 @@ class SwitchReport:
     config_changes: Tuple[ConfigChangeReport, ...]
     stashed: Tuple[str, ...]
     steps: Tuple[StepReport, ...]
+
+
+@dataclass(frozen=True)
+class JournaledSwitch:
+    """The plan a switch's journal keeps: the report, and how to run alembic per ini (`<alembic> -c INI`).
+
+    The alembic commands hold real database URLs, so they are kept here, never printed.
+    """
+
+    report: SwitchReport
+    alembic: Mapping[str, Command]
 
 
 def render_text(report: SwitchReport) -> List[str]:
