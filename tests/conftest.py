@@ -6,6 +6,7 @@ the fixtures that need it.
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 from pathlib import Path
@@ -64,6 +65,7 @@ CALLER_ENV = ("PATH", "HOME", "PYENV_ROOT", *GIT_IDENTITY)
 @pytest.fixture
 def rule_runner() -> Any:
     """A RuleRunner with the whole backend, Python distributions and requirements; see `run_goal`."""
+    release_earlier_rule_runners()
     from pants.backend.python.macros.python_artifact import PythonArtifact
     from pants.backend.python.target_types import PythonDistribution, PythonRequirementTarget
     from pants.testutil.rule_runner import RuleRunner
@@ -75,6 +77,12 @@ def rule_runner() -> Any:
         target_types=[PythonDistribution, PythonRequirementTarget],
         objects={"python_artifact": PythonArtifact},
     )
+
+
+def release_earlier_rule_runners() -> None:
+    """Collect the RuleRunners of earlier tests now: each holds a file watcher, one of the 128
+    inotify instances a user may have, until the garbage collector frees it."""
+    gc.collect()
 
 
 def run_goal(rule_runner: Any, goal: Any, *args: str, global_args: tuple = (), env: Optional[Mapping[str, str]] = None) -> Any:

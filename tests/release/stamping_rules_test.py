@@ -5,6 +5,7 @@ from __future__ import annotations
 from textwrap import dedent
 
 import pytest
+from conftest import release_earlier_rule_runners
 from pants.backend.python.macros.python_artifact import PythonArtifact
 from pants.backend.python.target_types import PythonDistribution, PythonSourcesGeneratorTarget
 from pants.backend.python import target_types_rules
@@ -83,6 +84,7 @@ async def change_version(request: VersionChangingRequest) -> SetupKwargs:
 
 
 def make_rule_runner(*extra_rules) -> RuleRunner:
+    release_earlier_rule_runners()
     rule_runner = RuleRunner(
         rules=[
             *register.rules(),
