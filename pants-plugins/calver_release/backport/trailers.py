@@ -1,5 +1,7 @@
 """The `Backported-From` / `Backported-To` trailers of backported commits: writing and reading them.
 
+Also the `fix:` subject convention, which marks the commits that are backported by default.
+
 Writing goes through `git interpret-trailers`, so a message gets exactly git's own trailer handling.
 Reading is pure parsing, case-insensitive, because history spells the keys both ways.
 """
@@ -14,6 +16,9 @@ from calver_release.runtime.git import GitRepo
 
 BACKPORTED_FROM = "Backported-From"
 BACKPORTED_TO = "Backported-To"
+
+FIX_SUBJECT = re.compile(r"^fix(\([^)]*\))?!?:", re.IGNORECASE)
+"""A subject that marks a fix: `fix:`, `fix(scope):`, `fix!:`, in any case."""
 
 _TRAILER_LINE = re.compile(r"^\s*backported-(from|to)\s*:\s*(\S.*?)\s*$", re.IGNORECASE)
 

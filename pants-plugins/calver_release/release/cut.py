@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 from calver_release.release.calver import BumpKind, CalVer, Scheme
 from calver_release.runtime.git import GitRepo
@@ -61,12 +62,17 @@ def delete_release_branch(repo: GitRepo, cut: ReleaseCut) -> None:
     repo.run("branch", "-D", cut.branch, check=False)
 
 
-def commit_next_version(repo: GitRepo, cut: ReleaseCut, version_path: str, scheme: Scheme) -> str:
-    """Commit the already-written version file on `main`; returns the new commit id."""
+def commit_next_version(
+    repo: GitRepo, cut: ReleaseCut, version_path: str, scheme: Scheme, registry_path: str = "", notes: Sequence[str] = ()
+) -> str:
+    """Commit the already-written version file (and registry, staged) on `main`; returns the new commit id."""
     message = (
         f"release: start the {cut.next_version.series.branch(scheme)} series on main\n\n"
         f"The {cut.branch} release branch was cut from {cut.head[:12]} at "
         f"{cut.version.canonical(scheme)}; main moves to {cut.next_version.canonical(scheme)}.\n"
     )
-    repo.run("commit", "--quiet", "--no-verify", "-m", message, "--", version_path)
+    if notes:
+        message += "\n" + "".join(f"{note}\n" for note in notes)
+    paths = [version_path, *([registry_path] if registry_path else [])]
+    repo.run("commit", "--quiet", "--no-verify", "-m", message, "--", *paths)
     return repo.output("rev-parse", "HEAD")

@@ -6,6 +6,7 @@ import dataclasses
 import glob
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import List, Mapping, Optional, Sequence
 
@@ -27,11 +28,24 @@ from calver_release.release.checks import (
     check_requirement_pins,
 )
 from calver_release.release.cut import (
+    ReleaseCut,
     ReleaseCutError,
     commit_next_version,
     create_release_branch,
     delete_release_branch,
     plan_release_cut,
+)
+from calver_release.release.maintained import (
+    TODAY_VARIABLE,
+    Registration,
+    RegistryError,
+    check_branches,
+    describe_registry,
+    load_registry,
+    read_registry,
+    register_line,
+    registry_json,
+    today_from,
 )
 from calver_release.release.rules import DistributionVersion, distribution_versions
 from calver_release.release.subsystem import OutputFormat, ReleaseVersionSubsystem
@@ -116,27 +130,70 @@ async def find_problems(
     problems += check_requirement_pins(requirements, [d.name for d in distributions])
     if repo.run("rev-parse", "--git-dir", check=False).returncode == 0:
         problems += check_branch_names(repo, subsystem.file, subsystem.scheme)
+        problems += registry_problems(subsystem, repo)
     return problems
 
 
+def registry_problems(subsystem: ReleaseVersionSubsystem, repo: GitRepo) -> List[str]:
+    """`--check` of the registry of maintained lines, when there is one: well formed, every line with its branch."""
+    try:
+        registry = read_registry(repo.root, subsystem.maintained_versions_file, subsystem.scheme)
+    except RegistryError as e:
+        return [str(e)]
+    return check_branches(registry, repo.local_branches()) if registry.text is not None else []
+
+
+def plan_registration(subsystem: ReleaseVersionSubsystem, repo: GitRepo, cut: ReleaseCut, today: date) -> Registration:
+    """The registry with the line `cut` creates registered; RegistryError when it is malformed."""
+    registry = read_registry(repo.root, subsystem.maintained_versions_file, subsystem.scheme)
+    problems = check_branches(registry, repo.local_branches())
+    if problems:
+        raise RegistryError(problems[0])
+    return register_line(registry, cut.version.series, subsystem.lts, today)
+
+
+async def restore_registry(repo: GitRepo, path: str, text: Optional[str], env: Mapping[str, str]) -> None:
+    """Undo writing and staging the registry after a failed cut."""
+    repo.run("reset", "--quiet", "--", path, check=False)
+    if text is not None:
+        await write_file(repo.root / path, text, env)
+    elif (repo.root / path).exists():
+        (repo.root / path).unlink()
+
+
 async def cut_release(
-    console: Console, subsystem: ReleaseVersionSubsystem, repo: GitRepo, version_file: VersionFile, current: CalVer
+    console: Console,
+    subsystem: ReleaseVersionSubsystem,
+    repo: GitRepo,
+    version_file: VersionFile,
+    current: CalVer,
+    today: date,
 ) -> int:
-    """Create the release branch, then commit the next version on the main branch; 0 on success."""
+    """Create the release branch, then commit the next version and the registered line on the main branch; 0 on success."""
     scheme = subsystem.scheme
     path = repo.root / subsystem.file
+    registry_path = subsystem.maintained_versions_file
     try:
         cut = plan_release_cut(repo, current, scheme, subsystem.main_branch)
-    except (ReleaseCutError, GitError) as e:
+        registration = plan_registration(subsystem, repo, cut, today)
+    except (ReleaseCutError, GitError, RegistryError) as e:
         console.print_stderr(str(e))
         return 1
     create_release_branch(repo, cut)
     env = repo.process_env()
     try:
         await write_version(subsystem.file, path, cut.next_version.canonical(scheme) + "\n", env)
-        commit = commit_next_version(repo, cut, subsystem.file, scheme)
+        if registration.changed:
+            if await write_file(repo.root / registry_path, registration.registry.text or "", env) != 0:
+                raise VersionFileError(f"`{registry_path}`: could not be rewritten")
+            repo.run("add", "--force", "--", registry_path)
+        commit = commit_next_version(
+            repo, cut, subsystem.file, scheme, registry_path if registration.changed else "", registration.report()
+        )
     except (GitError, VersionFileError) as e:
         await write_file(path, version_file.text or "", env)
+        if registration.changed:
+            await restore_registry(repo, registry_path, registration.previous_text, env)
         delete_release_branch(repo, cut)
         console.print_stderr(f"`--cut-release`: {e}; nothing was changed")
         return 1
@@ -147,11 +204,21 @@ async def cut_release(
         f"{subsystem.main_branch}: {current.canonical(scheme)} -> "
         f"{cut.next_version.canonical(scheme)} (commit {commit[:12]})"
     )
+    for line in registration.report():
+        console.print_stdout(line)
     console.print_stderr(
         f"Push with `git push origin {cut.branch} {subsystem.main_branch}`; "
         f"later `{bin_name()} release-version --bump=...` on {cut.branch} sets its releases."
     )
     return 0
+
+
+def maintained_lines(subsystem: ReleaseVersionSubsystem, repo: GitRepo, today: date) -> List[str]:
+    """The `--maintained` report (text or JSON); RegistryError when the registry is missing or malformed."""
+    registry = load_registry(repo.root, subsystem.maintained_versions_file, subsystem.scheme, repo.local_branches())
+    if subsystem.output_format is OutputFormat.JSON:
+        return [json.dumps(registry_json(registry, today), indent=2, sort_keys=True)]
+    return describe_registry(registry, today)
 
 
 @goal_rule
@@ -163,6 +230,18 @@ async def release_version(
 ) -> ReleaseVersionGoal:
     scheme = subsystem.scheme
     repo = GitRepo(Path(build_root.path), dict(env))
+    if subsystem.lts and not subsystem.cut_release:
+        console.print_stderr("`--lts`: only used with `--cut-release` (got `--lts` alone); add `--cut-release` or drop it")
+        return ReleaseVersionGoal(exit_code=1)
+    try:
+        today = today_from(env.get(TODAY_VARIABLE), date.today()) if subsystem.maintained or subsystem.cut_release else None
+        if subsystem.maintained:
+            for line in maintained_lines(subsystem, repo, today):
+                console.print_stdout(line)
+            return ReleaseVersionGoal(exit_code=0)
+    except (RegistryError, GitError) as e:
+        console.print_stderr(str(e))
+        return ReleaseVersionGoal(exit_code=1)
     file = await version_file(VersionFileRequest(subsystem.file))
     try:
         current = file.parse()
@@ -171,9 +250,9 @@ async def release_version(
         console.print_stderr(str(e))
         return ReleaseVersionGoal(exit_code=1)
 
-    if subsystem.cut_release:
+    if subsystem.cut_release and today is not None:
         return ReleaseVersionGoal(
-            exit_code=await cut_release(console, subsystem, repo, file, current)
+            exit_code=await cut_release(console, subsystem, repo, file, current, today)
         )
     if subsystem.check:
         problems = await find_problems(subsystem, repo, file, current)
