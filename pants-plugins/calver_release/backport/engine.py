@@ -612,7 +612,7 @@ def arrivals(repo: GitRepo, base: str, tip: str) -> Arrivals:
     """The `Arrivals` of the commits `base..tip`."""
     named = set()
     identities = set()
-    for sha, identity, message in _commits(repo, f"{base}..{tip}"):
+    for _, identity, message in _commits(repo, f"{base}..{tip}"):
         named.update(_CHERRY_PICKED_FROM.findall(message))
         trailers = parse_backport_trailers(message)
         named.update(ref for value in trailers.backported_from for ref in _COMMIT_ID.findall(value))

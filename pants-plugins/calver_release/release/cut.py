@@ -74,5 +74,6 @@ def commit_next_version(
     if notes:
         message += "\n" + "".join(f"{note}\n" for note in notes)
     paths = [version_path, *([registry_path] if registry_path else [])]
-    repo.run("commit", "--quiet", "--no-verify", "-m", message, "--", *paths)
+    # The message goes on stdin, so a failure names a one-line command.
+    repo.run("commit", "--quiet", "--no-verify", "-F", "-", "--", *paths, input=message)
     return repo.output("rev-parse", "HEAD")
