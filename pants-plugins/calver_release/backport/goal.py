@@ -337,6 +337,8 @@ def missing_report(
         for line in registry.newest_first():
             if line.version not in versions:
                 console.print_stderr(f"not checked: {line.version} is {registry.describe(line, day)}")
+    if not versions:
+        console.print_stderr(f"not checked: no line of `{registry.path}` is maintained")
     gate = find_missing(repo, registry, versions, release.main_branch, waivers, day)
     for problem in gate.problems:
         console.print_stderr(problem)

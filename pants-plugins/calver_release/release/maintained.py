@@ -18,7 +18,7 @@ registration (or a person) removes it.
 Rewriting splices whole entries in and out of the text (an entry is its lines plus the comment
 lines directly above it at the dash's indentation), so every other byte (comments, quoting, key
 order, entry order) stays as written; the result is parsed again and must hold exactly the expected
-lines. Parsing uses ruamel.yaml's round-trip loader only for its line numbers.
+lines. ruamel.yaml's round-trip loader gives the values and where each entry starts.
 """
 
 from __future__ import annotations
