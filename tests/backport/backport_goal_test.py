@@ -330,7 +330,11 @@ def bad_inputs(rule_runner: RuleRunner, repo: Path) -> Dict[str, tuple]:
             ["--to=24.09", f"--commit={merge}"],
             f"`--commit`: a merge commit needs a parent to diff against (got `{merge}`); pass `--mainline=N`",
         ),
-        "no-target": ([f"--commit={fix}"], "`--to`: no release branch given (got none); pass `--to=X.Y`"),
+        "no-target": (
+            [f"--commit={fix}"],
+            "`--to`: no release branch given, and no `.github/maintained-versions.yml` to decide them from "
+            "(got none); pass `--to=X.Y`, or register the maintained lines",
+        ),
         "no-commit": (["--to=24.09"], "`--commit`: no commit given (got none); pass `--commit=SHA`"),
         "list-without-target": (["--list"], "`--list`: no release branch given (got none); pass `--to=X.Y`"),
         "list-with-commit": (

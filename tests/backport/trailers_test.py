@@ -64,6 +64,12 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "fix: handle empty input\n\nBackported-From: main\nBackported-To: 26.8\n",
             id="unpadded-target",
         ),
+        pytest.param(
+            "fix: handle empty input\n\nBackport: 24.09\n",
+            "24.09",
+            "fix: handle empty input\n\nBackport: 24.09\nBackported-From: main\nBackported-To: 24.09\n",
+            id="backport-request-is-another-key",
+        ),
     ],
 )
 def test_add_backport_trailers(repo: Path, message: str, target: str, expected: str) -> None:

@@ -34,7 +34,11 @@ def test_show_bump_cut_and_refuse(tmp_path) -> None:
     assert cut.stdout.splitlines()[0] == f"Created release branch 24.09 at {tip[:12]} (24.09.0rc2)"
     assert git(repo, "rev-parse", "24.09") == tip
     assert git(repo, "show", "main:VERSION") == "25.03.0.dev0"
+    # The registry under `.github/`, which Pants ignores, is written and committed with VERSION.
+    assert cut.stdout.splitlines()[2] == "Registered 24.09 in `.github/maintained-versions.yml`"
+    assert git(repo, "show", "main:.github/maintained-versions.yml") == 'versions:\n  - version: "24.09"'
     assert git(repo, "status", "--porcelain") == ""
+    assert run_pants(repo, "release-version", "--maintained").assert_success().stdout == "24.09  maintained, regular\n"
 
     refused = run_pants(repo, "release-version", "--set=24.9.1")
     assert refused.exit_code == 1

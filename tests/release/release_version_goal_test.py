@@ -144,6 +144,7 @@ def test_cut_release(rule_runner: RuleRunner, release_repo: Path) -> None:
         f"""\
         Created release branch 24.09 at {tip[:12]} (24.09.0rc1)
         main: 24.09.0rc1 -> 25.03.0.dev0 (commit {new_head[:12]})
+        Registered 24.09 in `.github/maintained-versions.yml`
         """
     )
     assert git(release_repo, "rev-parse", "24.09") == tip
@@ -151,6 +152,7 @@ def test_cut_release(rule_runner: RuleRunner, release_repo: Path) -> None:
     assert git(release_repo, "show", "main:VERSION") == "25.03.0.dev0"
     assert git(release_repo, "rev-parse", "HEAD^") == tip
     assert git(release_repo, "log", "-1", "--format=%s") == "release: start the 25.03 series on main"
+    assert git(release_repo, "show", "main:.github/maintained-versions.yml") == 'versions:\n  - version: "24.09"'
     assert git(release_repo, "status", "--porcelain") == ""
 
 

@@ -20,9 +20,10 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from calver_release.backport.trailers import (
+    FIX_SUBJECT,
     BackportTrailers,
     add_backport_trailers,
     parse_backport_trailers,
@@ -33,8 +34,8 @@ from calver_release.runtime.journal import StateFileError, StateStore
 
 Report = Callable[[str], None]
 
-_FIX_SUBJECT = re.compile(r"^fix(\([^)]*\))?!?:", re.IGNORECASE)
 _CHERRY_PICKED_FROM = re.compile(r"\(cherry picked from commit ([0-9a-f]{7,40})\)")
+_COMMIT_ID = re.compile(r"\b[0-9a-f]{7,40}\b")
 _NO_HOOKS = ("-c", "core.hooksPath=/dev/null")
 _RESUME_HINT = "run `pants backport --continue` or `pants backport --abort`"
 
@@ -556,32 +557,91 @@ def list_backports(repo: GitRepo, target: str, source_branch: str = "main") -> B
     """Commits on `target` with backport trailers, and fixes of `source_branch` not backported there.
 
     A fix is a commit since the merge base whose subject starts with `fix:` (or `fix(scope):`); it
-    counts as backported when a commit of `target` has its patch id, names it in a
-    `(cherry picked from commit X)` line, or has the same subject.
+    counts as backported when it has `arrived` (see `Arrivals`) or a commit of `target` has the
+    same subject.
     """
-    tip = _require_branch(repo, target, "`--to`")
-    source_tip = _require_branch(repo, source_branch, "source branch")
-    base = _merge_base(repo, source_tip, tip, target)
+    tip, base = branch_point(repo, target, source_branch)
     on_target = _commit_messages(repo, f"{base}..{tip}")
     backported = tuple(
         BackportedCommit(sha, _subject(msg), parse_backport_trailers(msg))
         for sha, msg in on_target
         if parse_backport_trailers(msg)
     )
-    on_source = _commit_messages(repo, f"{base}..{source_tip}", "--no-merges")
-    fixes = [(sha, _subject(msg)) for sha, msg in on_source if _FIX_SUBJECT.match(_subject(msg))]
-    target_patch_ids = set(_patch_ids(repo, f"{base}..{tip}"))
-    fix_patch_ids = {sha: pid for pid, sha in _patch_ids(repo, f"{base}..{source_tip}").items()}
-    picked_from = {ref for _, msg in on_target for ref in _CHERRY_PICKED_FROM.findall(msg)}
+    arrived = arrivals(repo, base, tip)
     subjects = {_subject(msg) for _, msg in on_target}
     missing = tuple(
-        CommitSummary(sha, subject)
-        for sha, subject in fixes
-        if fix_patch_ids.get(sha) not in target_patch_ids
-        and not any(sha.startswith(ref) for ref in picked_from)
-        and subject not in subjects
+        CommitSummary(commit.sha, commit.subject)
+        for commit in source_commits(repo, base, source_branch)
+        if FIX_SUBJECT.match(commit.subject) and not arrived.has(commit) and commit.subject not in subjects
     )
     return BackportListing(target, base, backported, missing)
+
+
+@dataclass(frozen=True)
+class SourceCommit:
+    """A non-merge commit of the source branch: its message, patch id and author identity."""
+
+    sha: str
+    message: str
+    patch_id: Optional[str]
+    identity: str
+
+    @property
+    def subject(self) -> str:
+        return _subject(self.message)
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """What a release branch holds since its branch point, to recognise commits of the source branch there.
+
+    A commit has arrived when a commit of the branch has its patch id, names it (a `(cherry picked
+    from commit X)` line, or a backport trailer such as `Backported-From: main (X)`), or carries
+    backport trailers and has its author, author date and subject: that is what `pants backport`
+    and `git cherry-pick -e` keep when a conflict changed the patch. A same subject alone is not
+    enough.
+    """
+
+    patch_ids: FrozenSet[str]
+    named: FrozenSet[str]
+    identities: FrozenSet[str]
+
+    def has(self, commit: SourceCommit) -> bool:
+        return (
+            commit.patch_id in self.patch_ids
+            or any(commit.sha.startswith(name) for name in self.named)
+            or commit.identity in self.identities
+        )
+
+
+def branch_point(repo: GitRepo, target: str, source_branch: str) -> Tuple[str, str]:
+    """The tip of the release branch `target` and its merge base with `source_branch`."""
+    tip = _require_branch(repo, target, "`--to`")
+    source_tip = _require_branch(repo, source_branch, "source branch")
+    return tip, _merge_base(repo, source_tip, tip, target)
+
+
+def arrivals(repo: GitRepo, base: str, tip: str) -> Arrivals:
+    """The `Arrivals` of the commits `base..tip`."""
+    named = set()
+    identities = set()
+    for _, identity, message in _commits(repo, f"{base}..{tip}"):
+        named.update(_CHERRY_PICKED_FROM.findall(message))
+        trailers = parse_backport_trailers(message)
+        named.update(ref for value in trailers.backported_from for ref in _COMMIT_ID.findall(value))
+        if trailers:
+            identities.add(identity)
+    return Arrivals(frozenset(_patch_ids(repo, f"{base}..{tip}")), frozenset(named), frozenset(identities))
+
+
+def source_commits(repo: GitRepo, base: str, source_branch: str) -> List[SourceCommit]:
+    """The non-merge commits of `base..source_branch`, oldest first."""
+    rev_range = f"{base}..refs/heads/{source_branch}"
+    patch_id_of = {sha: pid for pid, sha in _patch_id_pairs(repo, rev_range)}
+    return [
+        SourceCommit(sha, message, patch_id_of.get(sha), identity)
+        for sha, identity, message in _commits(repo, rev_range, "--no-merges")
+    ]
 
 
 def describe_listing(listing: BackportListing) -> List[str]:
@@ -649,9 +709,28 @@ def _patch_id(repo: GitRepo, pick: Pick) -> Optional[str]:
 
 def _patch_ids(repo: GitRepo, rev_range: str) -> Dict[str, str]:
     """Patch id -> commit, for the non-merge commits of `rev_range`."""
+    return dict(_patch_id_pairs(repo, rev_range))
+
+
+def _patch_id_pairs(repo: GitRepo, rev_range: str) -> List[Tuple[str, str]]:
+    """(patch id, commit) of the non-merge commits of `rev_range` that change something."""
     log = repo.run("log", "-p", "--no-merges", "--no-color", "--no-ext-diff", rev_range).stdout
     out = repo.run("patch-id", "--stable", input=log).stdout
-    return {pid: sha for pid, sha in (line.split() for line in out.splitlines())}
+    return [(pid, sha) for pid, sha in (line.split() for line in out.splitlines())]
+
+
+def _commits(repo: GitRepo, rev_range: str, *options: str) -> List[Tuple[str, str, str]]:
+    """(sha, identity, message) of the commits of `rev_range`, oldest first; the identity is the
+    author, the author date and the subject, which a cherry-pick keeps."""
+    out = repo.run(
+        "log", "-z", "--reverse", "--date=raw", "--format=%H%x01%an <%ae> %ad%x01%B", *options, rev_range
+    ).stdout
+    commits = []
+    for record in out.split("\0"):
+        if record:
+            sha, author, message = record.split("\x01", 2)
+            commits.append((sha, f"{author}\n{_subject(message)}", message))
+    return commits
 
 
 def _commit_messages(repo: GitRepo, rev_range: str, *options: str) -> List[Tuple[str, str]]:

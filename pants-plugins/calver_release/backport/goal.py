@@ -7,21 +7,26 @@ ignores, so the goal calls it directly: Pants never restarts the goal halfway.
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from datetime import date
+from enum import Enum
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Mapping, Optional, Tuple
 
 from pants.base.build_root import BuildRoot
 from pants.engine.console import Console
 from pants.engine.env_vars import CompleteEnvironmentVars
 from pants.engine.goal import Goal, GoalSubsystem
 from pants.engine.rules import collect_rules, goal_rule
-from pants.option.option_types import BoolOption, IntOption, StrListOption
+from pants.option.option_types import BoolOption, DictOption, EnumOption, IntOption, StrListOption
 from pants.util.docutil import bin_name
 from pants.util.strutil import help_text, softwrap
 
 from calver_release.backport.engine import (
     BackportError,
     BackportOutcome,
+    BackportPlan,
     BackportRequest,
     abort_backport,
     continue_backport,
@@ -32,10 +37,23 @@ from calver_release.backport.engine import (
     plan_backport,
     run_backport,
 )
+from calver_release.backport.missing import check_waivers, describe_gate, find_missing, gate_json
+from calver_release.backport.targets import (
+    decide_commits,
+    restrict_plan,
+    union_of_targets,
+    unmaintained_error,
+)
+from calver_release.release.maintained import TODAY_VARIABLE, Registry, RegistryError, load_registry, today_from
 from calver_release.release.subsystem import ReleaseVersionSubsystem
 from calver_release.runtime.git import GitError, GitRepo
 
 DEFAULT_MIGRATION_DIRS = ["src/ai/backend/manager/models/alembic/versions"]
+
+
+class BackportFormat(Enum):
+    TEXT = "text"
+    JSON = "json"
 
 
 class BackportSubsystem(GoalSubsystem):
@@ -49,6 +67,10 @@ class BackportSubsystem(GoalSubsystem):
         onto each release branch in a temporary worktree inside the git directory, and moves a
         branch only once its whole series applied. A conflict stops the run, listing the
         conflicting files and the worktree to resolve them in; then `--continue` or `--abort`.
+        Without `--to`, each commit goes to the lines its message chooses: a `Backport: X.Y, ...`
+        trailer, or every maintained line for a `fix:` subject (the registry is
+        `[release-version].maintained_versions_file`). `{bin_name()} backport --missing` lists
+        the commits each maintained line still lacks, for CI.
         The release branch scheme and the main branch come from `[release-version]`.
         """
     )
@@ -58,6 +80,8 @@ class BackportSubsystem(GoalSubsystem):
             """
             A release branch to backport to, named in the repository's scheme (`24.09` zero-padded,
             `26.8` unpadded). Repeat for several branches; they are updated in the order given.
+            Without it, each commit's message chooses its targets among the maintained lines.
+            With `--missing`, the registered lines to check.
             """
         ),
     )
@@ -88,8 +112,9 @@ class BackportSubsystem(GoalSubsystem):
         mutually_exclusive_group="action",
         help=softwrap(
             """
-            Validate, then print what would be picked or skipped where, and write nothing.
-            Mutually exclusive with `--list`, `--continue` and `--abort`.
+            Validate, then print the targets each commit's message chose (without `--to`) and what
+            would be picked or skipped where, and write nothing. Mutually exclusive with `--list`,
+            `--missing`, `--continue` and `--abort`.
             """
         ),
     )
@@ -101,8 +126,37 @@ class BackportSubsystem(GoalSubsystem):
             """
             For each `--to` branch, print its commits that carry backport trailers (in any
             capitalisation), then the `fix:` commits of the main branch since the branch point
-            that have no backport there. Mutually exclusive with `--dry-run`, `--continue` and
-            `--abort`.
+            that have no backport there. Mutually exclusive with `--dry-run`, `--missing`,
+            `--continue` and `--abort`.
+            """
+        ),
+    )
+    missing = BoolOption(
+        default=False,
+        mutually_exclusive_group="action",
+        help=softwrap(
+            """
+            The gate CI runs before tagging: for every maintained line (or each `--to`), list the
+            commits of the main branch since the line's branch point that their messages send
+            there and that have not arrived (no commit there with their patch id, naming them,
+            or a backport with their author, date and subject), with the rule that requires
+            each. Exit code 1 when any is missing. Mutually exclusive with `--dry-run`, `--list`,
+            `--continue` and `--abort`.
+            """
+        ),
+    )
+    output_format = EnumOption(
+        "--format",
+        default=BackportFormat.TEXT,
+        help="How `--missing` prints its report: `text` or `json`.",
+    )
+    waived = DictOption[str](
+        default={},
+        help=softwrap(
+            """
+            Commits whose backport was abandoned, each with the reason, which `--missing` lists
+            as waived instead of missing: in `pants.toml`, a `[backport.waived]` table of
+            `"<commit id>" = "<reason>"` lines (7 to 40 hex digits).
             """
         ),
     )
@@ -113,7 +167,7 @@ class BackportSubsystem(GoalSubsystem):
         help=softwrap(
             """
             Resume a backport stopped by a conflict, after resolving and `git add`ing the files in
-            its worktree. Mutually exclusive with `--dry-run`, `--list` and `--abort`.
+            its worktree. Mutually exclusive with `--dry-run`, `--list`, `--missing` and `--abort`.
             """
         ),
     )
@@ -123,7 +177,8 @@ class BackportSubsystem(GoalSubsystem):
         help=softwrap(
             """
             Give up a stopped backport: remove its worktree and put back every release branch it
-            had already updated. Mutually exclusive with `--dry-run`, `--list` and `--continue`.
+            had already updated. Mutually exclusive with `--dry-run`, `--list`, `--missing` and
+            `--continue`.
             """
         ),
     )
@@ -152,13 +207,17 @@ def unused_options(subsystem: BackportSubsystem) -> Optional[str]:
         "--commit": ", ".join(subsystem.commit),
         "--mainline": "" if subsystem.mainline is None else str(subsystem.mainline),
         "--yes": "true" if subsystem.yes else "",
+        "--format": "" if subsystem.output_format is BackportFormat.TEXT else subsystem.output_format.value,
     }
     if subsystem.resume or subsystem.abort:
         action, allowed = ("--continue" if subsystem.resume else "--abort"), ()
     elif subsystem.list_backports:
         action, allowed = "--list", ("--to",)
+    elif subsystem.missing:
+        action, allowed = "--missing", ("--to", "--format")
     else:
-        return None
+        action = "--dry-run" if subsystem.dry_run else "--commit"
+        allowed = ("--to", "--commit", "--mainline", "--yes")
     for flag, value in given.items():
         if value and flag not in allowed:
             return f"`{flag}`: not used with `{action}` (got `{value}`); drop it"
@@ -193,22 +252,109 @@ def listing_lines(repo: GitRepo, subsystem: BackportSubsystem, source_branch: st
     ]
 
 
-def dry_run_lines(repo: GitRepo, request: BackportRequest) -> List[str]:
-    """The `--dry-run` report: warnings, then what would be picked or skipped where."""
-    plan = plan_backport(repo, request)
-    return [*describe_plan(plan), *migration_warnings(repo, plan, request.migration_dirs)]
+def today(env: Mapping[str, str]) -> date:
+    """Today's date, or `CALVER_RELEASE_TODAY` when set (to reproduce a decision)."""
+    return today_from(env.get(TODAY_VARIABLE), date.today())
 
 
-def run(console: Console, repo: GitRepo, request: BackportRequest) -> BackportOutcome:
-    """Validate, warn about migrations, then pick; progress goes to stderr."""
-    plan = plan_backport(repo, request)
+def registry_of(repo: GitRepo, release: ReleaseVersionSubsystem) -> Registry:
+    """The registry of maintained lines, strictly checked (its file must exist)."""
+    return load_registry(repo.root, release.maintained_versions_file, release.scheme, repo.local_branches())
+
+
+def plan_by_rule(
+    repo: GitRepo, request: BackportRequest, release: ReleaseVersionSubsystem, env: Mapping[str, str]
+) -> Tuple[List[str], Optional[BackportPlan]]:
+    """Without `--to`: the lines saying which targets each commit's message chose, and the plan (None: nothing to do)."""
+    if not request.commits:
+        return [], plan_backport(repo, request)
+    if not (repo.root / release.maintained_versions_file).exists():
+        raise BackportError(
+            f"`--to`: no release branch given, and no `{release.maintained_versions_file}` to decide them from "
+            "(got none); pass `--to=X.Y`, or register the maintained lines"
+        )
+    registry = registry_of(repo, release)
+    day = today(env)
+    decisions = decide_commits(repo, request.commits, registry, day, request.source_branch)
+    for decision in decisions:
+        if decision.targets.unmaintained:
+            raise BackportError(unmaintained_error(decision, registry, day))
+    lines = [decision.describe() for decision in decisions]
+    targets = union_of_targets(decisions, registry, day)
+    if not targets:
+        return [*lines, "Nothing to backport."], None
+    plan = plan_backport(repo, replace(request, targets=targets))
+    return lines, restrict_plan(plan, {d.commit: d.targets.versions for d in decisions})
+
+
+def plan_lines(
+    repo: GitRepo, request: BackportRequest, release: ReleaseVersionSubsystem, env: Mapping[str, str]
+) -> Tuple[List[str], Optional[BackportPlan]]:
+    """The decided targets (without `--to`) and the plan, or the `--to` plan alone."""
+    if request.targets:
+        return [], plan_backport(repo, request)
+    return plan_by_rule(repo, request, release, env)
+
+
+def dry_run_lines(repo: GitRepo, request: BackportRequest, release: ReleaseVersionSubsystem, env: Mapping[str, str]) -> List[str]:
+    """The `--dry-run` report: decided targets, warnings, then what would be picked or skipped where."""
+    lines, plan = plan_lines(repo, request, release, env)
+    if plan is None:
+        return lines
+    return [*lines, *describe_plan(plan), *migration_warnings(repo, plan, request.migration_dirs)]
+
+
+def run(
+    console: Console, repo: GitRepo, request: BackportRequest, release: ReleaseVersionSubsystem, env: Mapping[str, str]
+) -> BackportOutcome:
+    """Validate, say which targets were chosen, warn about migrations, then pick; progress goes to stderr."""
+    lines, plan = plan_lines(repo, request, release, env)
+    for line in lines:
+        console.print_stderr(line)
+    if plan is None:
+        return BackportOutcome(())
     for warning in migration_warnings(repo, plan, request.migration_dirs):
         console.print_stderr(warning)
     return run_backport(repo, plan, console.print_stderr)
 
 
+def missing_report(
+    console: Console, subsystem: BackportSubsystem, release: ReleaseVersionSubsystem, repo: GitRepo, env: Mapping[str, str]
+) -> Tuple[List[str], int]:
+    """The `--missing` gate: its report and exit code 1 when a line lacks a commit."""
+    registry = registry_of(repo, release)
+    waivers = check_waivers(repo, subsystem.waived)
+    day = today(env)
+    versions = list(dict.fromkeys(subsystem.to))
+    for version in versions:
+        if registry.get(version) is None:
+            registered = ", ".join(f"`{line.version}`" for line in registry.newest_first()) or "none"
+            raise BackportError(
+                f"`--to`: not a line of `{registry.path}` (got `{version}`); pass a registered line: {registered}"
+            )
+    if not versions:
+        versions = [line.version for line in registry.maintained(day)]
+        for line in registry.newest_first():
+            if line.version not in versions:
+                console.print_stderr(f"not checked: {line.version} is {registry.describe(line, day)}")
+    if not versions:
+        console.print_stderr(f"not checked: no line of `{registry.path}` is maintained")
+    gate = find_missing(repo, registry, versions, release.main_branch, waivers, day)
+    for problem in gate.problems:
+        console.print_stderr(problem)
+    if subsystem.output_format is BackportFormat.JSON:
+        lines = [json.dumps(gate_json(gate, release.main_branch), indent=2, sort_keys=True)]
+    else:
+        lines = describe_gate(gate)
+    return lines, 1 if gate.failed else 0
+
+
 def perform(
-    console: Console, subsystem: BackportSubsystem, release: ReleaseVersionSubsystem, repo: GitRepo
+    console: Console,
+    subsystem: BackportSubsystem,
+    release: ReleaseVersionSubsystem,
+    repo: GitRepo,
+    env: Mapping[str, str],
 ) -> Tuple[List[str], int]:
     """Carry out the chosen action: its stdout lines and exit code."""
     if subsystem.abort:
@@ -216,13 +362,15 @@ def perform(
         return [], 0
     if subsystem.list_backports:
         return listing_lines(repo, subsystem, release.main_branch), 0
+    if subsystem.missing:
+        return missing_report(console, subsystem, release, repo, env)
     request = backport_request(subsystem, release)
     if subsystem.dry_run:
-        return dry_run_lines(repo, request), 0
+        return dry_run_lines(repo, request, release, env), 0
     if subsystem.resume:
         outcome = continue_backport(repo, console.print_stderr)
     else:
-        outcome = run(console, repo, request)
+        outcome = run(console, repo, request, release, env)
     return render_updates(outcome), 0 if outcome.conflict is None else 1
 
 
@@ -239,8 +387,8 @@ async def backport(
         console.print_stderr(error)
         return BackportGoal(exit_code=1)
     try:
-        lines, exit_code = perform(console, subsystem, release, GitRepo(Path(build_root.path), dict(env)))
-    except (BackportError, GitError) as e:
+        lines, exit_code = perform(console, subsystem, release, GitRepo(Path(build_root.path), dict(env)), env)
+    except (BackportError, GitError, RegistryError) as e:
         console.print_stderr(str(e))
         return BackportGoal(exit_code=1)
     for line in lines:

@@ -1,5 +1,7 @@
 """The `Backported-From` / `Backported-To` trailers of backported commits: writing and reading them.
 
+Also the `fix:` subject convention, which marks the commits that are backported by default.
+
 Writing goes through `git interpret-trailers`, so a message gets exactly git's own trailer handling.
 Reading is pure parsing, case-insensitive, because history spells the keys both ways.
 """
@@ -14,6 +16,9 @@ from calver_release.runtime.git import GitRepo
 
 BACKPORTED_FROM = "Backported-From"
 BACKPORTED_TO = "Backported-To"
+
+FIX_SUBJECT = re.compile(r"^fix(\([^)]*\))?!?:", re.IGNORECASE)
+"""A subject that marks a fix: `fix:`, `fix(scope):`, `fix!:`, in any case."""
 
 _TRAILER_LINE = re.compile(r"^\s*backported-(from|to)\s*:\s*(\S.*?)\s*$", re.IGNORECASE)
 
@@ -35,23 +40,22 @@ def add_backport_trailers(
     """`message` with `Backported-From: <source>` and `Backported-To: <target>` appended.
 
     A message without a trailer block gets one blank line and the two lines; a message ending in a
-    trailer block gets them added to it; a trailer already present (any capitalisation) is kept once.
-    `--no-divider` because a commit message is not a patch: a `---` line in it is plain text.
+    trailer block gets them added to it; a trailer already in that block (key in any
+    capitalisation, same value) is kept once. Which ones are present is decided here, not by
+    git's `--if-exists`: git matches keys by prefix, so a `Backport: 24.09` trailer would pass for
+    `Backported-To: 24.09`. `--no-divider` because a commit message is not a patch: a `---` line
+    in it is plain text.
     """
+    present = {
+        (key.strip().lower(), value.strip())
+        for key, _, value in (
+            line.partition(":") for line in repo.output("interpret-trailers", "--parse", "--no-divider", input=message).splitlines()
+        )
+    }
+    wanted = [(BACKPORTED_FROM, source_branch), (BACKPORTED_TO, target_branch)]
+    trailers = [arg for key, value in wanted if (key.lower(), value) not in present for arg in ("--trailer", f"{key}: {value}")]
     return repo.run(
-        "interpret-trailers",
-        "--no-divider",
-        "--where",
-        "end",
-        "--if-exists",
-        "addIfDifferent",
-        "--if-missing",
-        "add",
-        "--trailer",
-        f"{BACKPORTED_FROM}: {source_branch}",
-        "--trailer",
-        f"{BACKPORTED_TO}: {target_branch}",
-        input=message,
+        "interpret-trailers", "--no-divider", "--where", "end", "--if-exists", "add", *trailers, input=message
     ).stdout
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List
+from typing import List, Sequence
 
 from calver_release.release.calver import BumpKind, CalVer, Scheme
 from calver_release.runtime.git import GitRepo
@@ -82,22 +82,31 @@ def delete_release_branch(repo: GitRepo, cut: ReleaseCut) -> None:
     repo.run("branch", "-D", cut.branch, check=False)
 
 
-def describe_release_cut(cut: ReleaseCut, version_path: str, main_branch: str, scheme: Scheme) -> List[str]:
-    """What `--cut-release --dry-run` prints: the branch it would create, the commit and the push."""
+def describe_release_cut(
+    cut: ReleaseCut, version_path: str, main_branch: str, scheme: Scheme, notes: Sequence[str] = ()
+) -> List[str]:
+    """What `--cut-release --dry-run` prints: the branch it would create, the commit, the registry and the push."""
     return [
         f"Would create release branch {cut.branch} at {cut.head[:12]} ({cut.version.canonical(scheme)})",
         f"Would commit on {main_branch}: {version_path} {cut.version.canonical(scheme)} -> "
         f"{cut.next_version.canonical(scheme)} (release: start the {cut.next_version.series.branch(scheme)} series on main)",
+        *(f"Would record in the registry: {note}" for note in notes),
         f"Then push with: git push origin {cut.branch} {main_branch}",
     ]
 
 
-def commit_next_version(repo: GitRepo, cut: ReleaseCut, version_path: str, scheme: Scheme) -> str:
-    """Commit the already-written version file on `main`; returns the new commit id."""
+def commit_next_version(
+    repo: GitRepo, cut: ReleaseCut, version_path: str, scheme: Scheme, registry_path: str = "", notes: Sequence[str] = ()
+) -> str:
+    """Commit the already-written version file (and registry, staged) on `main`; returns the new commit id."""
     message = (
         f"release: start the {cut.next_version.series.branch(scheme)} series on main\n\n"
         f"The {cut.branch} release branch was cut from {cut.head[:12]} at "
         f"{cut.version.canonical(scheme)}; main moves to {cut.next_version.canonical(scheme)}.\n"
     )
-    repo.run("commit", "--quiet", "--no-verify", "-m", message, "--", version_path)
+    if notes:
+        message += "\n" + "".join(f"{note}\n" for note in notes)
+    paths = [version_path, *([registry_path] if registry_path else [])]
+    # The message goes on stdin, so a failure names a one-line command.
+    repo.run("commit", "--quiet", "--no-verify", "-F", "-", "--", *paths, input=message)
     return repo.output("rev-parse", "HEAD")

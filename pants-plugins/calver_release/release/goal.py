@@ -6,6 +6,7 @@ import dataclasses
 import glob
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import List, Mapping, Optional, Sequence
 
@@ -29,6 +30,7 @@ from calver_release.release.checks import (
     check_requirement_pins,
 )
 from calver_release.release.cut import (
+    ReleaseCut,
     ReleaseCutError,
     commit_next_version,
     create_release_branch,
@@ -36,9 +38,21 @@ from calver_release.release.cut import (
     describe_release_cut,
     plan_release_cut,
 )
+from calver_release.release.maintained import (
+    TODAY_VARIABLE,
+    Registration,
+    RegistryError,
+    check_branches,
+    describe_registry,
+    load_registry,
+    read_registry,
+    register_line,
+    registry_json,
+    today_from,
+)
 from calver_release.release.rules import DistributionVersion, distribution_versions
 from calver_release.release.subsystem import OutputFormat, ReleaseVersionSubsystem
-from calver_release.release.tag import ReleaseTagError, plan_release_tag, release_report
+from calver_release.release.tag import FileWrite, ReleaseTagError, plan_release_tag, release_report
 from calver_release.release.version_file import VersionFile, VersionFileError, VersionFileRequest
 from calver_release.runtime.compat import all_targets, read_files, version_file
 from calver_release.runtime.executor import run_module, write_file
@@ -131,31 +145,92 @@ async def find_problems(
     problems += check_requirement_pins(requirements, [d.name for d in distributions])
     if repo.run("rev-parse", "--git-dir", check=False).returncode == 0:
         problems += check_branch_names(repo, subsystem.file, subsystem.scheme)
+        problems += registry_problems(subsystem, repo)
     return problems
 
 
+def registry_problems(subsystem: ReleaseVersionSubsystem, repo: GitRepo) -> List[str]:
+    """`--check` of the registry of maintained lines, when there is one: well formed, every line with its branch."""
+    try:
+        registry = read_registry(repo.root, subsystem.maintained_versions_file, subsystem.scheme)
+    except RegistryError as e:
+        return [str(e)]
+    return check_branches(registry, repo.local_branches()) if registry.text is not None else []
+
+
+def plan_registration(subsystem: ReleaseVersionSubsystem, repo: GitRepo, cut: ReleaseCut, today: date) -> Registration:
+    """The registry with the line `cut` creates registered; RegistryError when it is malformed."""
+    registry = read_registry(repo.root, subsystem.maintained_versions_file, subsystem.scheme)
+    problems = check_branches(registry, repo.local_branches())
+    if problems:
+        raise RegistryError(problems[0])
+    return register_line(registry, cut.version.series, subsystem.lts, today)
+
+
+def plan_tag_registration(
+    subsystem: ReleaseVersionSubsystem, repo: GitRepo, version: CalVer, today: date
+) -> Optional[Registration]:
+    """Tagging `X.Y.0rc1` once its release branch `X.Y` is cut registers the line, as the cut does.
+
+    None for any other version, or while the branch does not exist yet: the registry only holds
+    lines with a branch.
+    """
+    branch = version.series.branch(subsystem.scheme)
+    if (version.patch, version.pre) != (0, ("rc", 1)) or branch not in repo.local_branches():
+        return None
+    registry = read_registry(repo.root, subsystem.maintained_versions_file, subsystem.scheme)
+    problems = check_branches(registry, repo.local_branches())
+    if problems:
+        raise RegistryError(problems[0])
+    return register_line(registry, version.series, subsystem.lts, today)
+
+
+async def restore_registry(repo: GitRepo, path: str, text: Optional[str], env: Mapping[str, str]) -> None:
+    """Undo writing and staging the registry after a failed cut."""
+    repo.run("reset", "--quiet", "--", path, check=False)
+    if text is not None:
+        await write_file(repo.root / path, text, env)
+    elif (repo.root / path).exists():
+        (repo.root / path).unlink()
+
+
 async def cut_release(
-    console: Console, subsystem: ReleaseVersionSubsystem, repo: GitRepo, version_file: VersionFile, current: CalVer
+    console: Console,
+    subsystem: ReleaseVersionSubsystem,
+    repo: GitRepo,
+    version_file: VersionFile,
+    current: CalVer,
+    today: date,
 ) -> int:
-    """Create the release branch, then commit the next version on the main branch; 0 on success."""
+    """Create the release branch, then commit the next version and the registered line on the main branch; 0 on success."""
     scheme = subsystem.scheme
     path = repo.root / subsystem.file
+    registry_path = subsystem.maintained_versions_file
     try:
         cut = plan_release_cut(repo, current, scheme, subsystem.main_branch)
+        registration = plan_registration(subsystem, repo, cut, today)
         if subsystem.dry_run:
-            for line in describe_release_cut(cut, subsystem.file, subsystem.main_branch, scheme):
+            for line in describe_release_cut(cut, subsystem.file, subsystem.main_branch, scheme, registration.report()):
                 console.print_stdout(line)
             return 0
         create_release_branch(repo, cut)
-    except (ReleaseCutError, GitError) as e:
+    except (ReleaseCutError, GitError, RegistryError) as e:
         console.print_stderr(str(e))
         return 1
     env = repo.process_env()
     try:
         await write_version(subsystem.file, path, cut.next_version.canonical(scheme) + "\n", env)
-        commit = commit_next_version(repo, cut, subsystem.file, scheme)
+        if registration.changed:
+            if await write_file(repo.root / registry_path, registration.registry.text or "", env) != 0:
+                raise VersionFileError(f"`{registry_path}`: could not be rewritten")
+            repo.run("add", "--force", "--", registry_path)
+        commit = commit_next_version(
+            repo, cut, subsystem.file, scheme, registry_path if registration.changed else "", registration.report()
+        )
     except (GitError, VersionFileError) as e:
         await write_file(path, version_file.text or "", env)
+        if registration.changed:
+            await restore_registry(repo, registry_path, registration.previous_text, env)
         delete_release_branch(repo, cut)
         console.print_stderr(f"`--cut-release`: {e}; nothing was changed")
         return 1
@@ -166,6 +241,8 @@ async def cut_release(
         f"{subsystem.main_branch}: {current.canonical(scheme)} -> "
         f"{cut.next_version.canonical(scheme)} (commit {commit[:12]})"
     )
+    for line in registration.report():
+        console.print_stdout(line)
     console.print_stderr(
         f"Push with `git push origin {cut.branch} {subsystem.main_branch}`; "
         f"later `{bin_name()} release-version --bump=...` on {cut.branch} sets its releases."
@@ -181,6 +258,7 @@ async def tag_release(
     current: CalVer,
     new: Optional[CalVer],
     env: Mapping[str, str],
+    today: date,
 ) -> int:
     """Commit the release of `new` (or `current`) and tag it, or print what would be done; 0 on success."""
     version = new or current
@@ -188,9 +266,14 @@ async def tag_release(
         plan = plan_release_tag(
             repo, version, subsystem.scheme, subsystem.main_branch, file, subsystem.release_commands, env
         )
-    except (ReleaseTagError, GitError) as e:
+        registration = plan_tag_registration(subsystem, repo, version, today)
+    except (ReleaseTagError, GitError, RegistryError) as e:
         console.print_stderr(str(e))
         return 1
+    notes = registration.report() if registration is not None else []
+    if registration is not None and registration.changed:
+        write = FileWrite(subsystem.maintained_versions_file, registration.registry.text or "", registration.previous_text)
+        plan = dataclasses.replace(plan, writes=(*plan.writes, write))
     problems = await find_problems(subsystem, repo, VersionFile(file.path, plan.writes[0].text), version)
     for problem in problems:
         console.print_stderr(problem)
@@ -198,7 +281,7 @@ async def tag_release(
         console.print_stderr(f"`--tag-release`: `--check` found {len(problems)} problem(s), listed above; fix them first")
         return 1
     if subsystem.dry_run:
-        for line in plan.dry_run():
+        for line in [*plan.dry_run(), *(f"Would record in the registry: {note}" for note in notes)]:
             console.print_stdout(line)
         return 0
     # Imported, not only named, so the plugin's wheel ships the module.
@@ -206,7 +289,7 @@ async def tag_release(
         return 1
     if new is not None:
         console.print_stdout(f"{current.canonical(subsystem.scheme)} -> {new.canonical(subsystem.scheme)}")
-    for line in release_report(repo, plan):
+    for line in [*release_report(repo, plan), *notes]:
         console.print_stdout(line)
     console.print_stderr(f"Push with `{plan.push_command()}`")
     return 0
@@ -222,6 +305,14 @@ def refused_combination(subsystem: ReleaseVersionSubsystem) -> Optional[str]:
     return None
 
 
+def maintained_lines(subsystem: ReleaseVersionSubsystem, repo: GitRepo, today: date) -> List[str]:
+    """The `--maintained` report (text or JSON); RegistryError when the registry is missing or malformed."""
+    registry = load_registry(repo.root, subsystem.maintained_versions_file, subsystem.scheme, repo.local_branches())
+    if subsystem.output_format is OutputFormat.JSON:
+        return [json.dumps(registry_json(registry, today), indent=2, sort_keys=True)]
+    return describe_registry(registry, today)
+
+
 @goal_rule
 async def release_version(
     console: Console,
@@ -231,6 +322,21 @@ async def release_version(
 ) -> ReleaseVersionGoal:
     scheme = subsystem.scheme
     repo = GitRepo(Path(build_root.path), dict(env))
+    if subsystem.lts and not (subsystem.cut_release or subsystem.tag_release):
+        console.print_stderr(
+            "`--lts`: only used with `--cut-release` or `--tag-release` (got `--lts` alone); add one or drop it"
+        )
+        return ReleaseVersionGoal(exit_code=1)
+    try:
+        registers = subsystem.maintained or subsystem.cut_release or subsystem.tag_release
+        today = today_from(env.get(TODAY_VARIABLE), date.today()) if registers else None
+        if subsystem.maintained:
+            for line in maintained_lines(subsystem, repo, today):
+                console.print_stdout(line)
+            return ReleaseVersionGoal(exit_code=0)
+    except (RegistryError, GitError) as e:
+        console.print_stderr(str(e))
+        return ReleaseVersionGoal(exit_code=1)
     file = await version_file(VersionFileRequest(subsystem.file))
     try:
         current = file.parse()
@@ -246,11 +352,13 @@ async def release_version(
     if warning:
         console.print_stderr(warning)
 
-    if subsystem.tag_release:
-        return ReleaseVersionGoal(exit_code=await tag_release(console, subsystem, repo, file, current, new, dict(env)))
-    if subsystem.cut_release:
+    if subsystem.tag_release and today is not None:
         return ReleaseVersionGoal(
-            exit_code=await cut_release(console, subsystem, repo, file, current)
+            exit_code=await tag_release(console, subsystem, repo, file, current, new, dict(env), today)
+        )
+    if subsystem.cut_release and today is not None:
+        return ReleaseVersionGoal(
+            exit_code=await cut_release(console, subsystem, repo, file, current, today)
         )
     if subsystem.check:
         problems = await find_problems(subsystem, repo, file, current)

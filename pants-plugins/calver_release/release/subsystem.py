@@ -9,6 +9,7 @@ from pants.option.option_types import BoolOption, EnumOption, StrListOption, Str
 from pants.util.strutil import help_text, softwrap
 
 from calver_release.release.calver import BumpKind, Cadence, Scheme
+from calver_release.release.maintained import DEFAULT_REGISTRY
 
 
 class OutputFormat(Enum):
@@ -64,9 +65,34 @@ class ReleaseVersionSubsystem(GoalSubsystem):
             """
             On the main branch at `x.y.0` with a dev or pre-release suffix: create the `x.y`
             release branch at the main branch's tip, then commit the next series' `.dev0` on
-            the main branch. Refuses, changing nothing, on another branch, with uncommitted
-            changes, or when the branch or its tag exists. Mutually exclusive with `--set` and
-            `--bump`.
+            the main branch, together with `x.y` registered in
+            `[release-version].maintained_versions_file` (retiring what the rules retire; see
+            `--lts`). Refuses, changing nothing, on another branch, with uncommitted changes,
+            when the branch or its tag exists, or when the registry is malformed. Mutually
+            exclusive with `--set` and `--bump`.
+            """
+        ),
+    )
+    maintained = BoolOption(
+        default=False,
+        mutually_exclusive_group="action",
+        help=softwrap(
+            """
+            Print the release lines registered in `[release-version].maintained_versions_file`,
+            newest first, each with its status on today's date: `maintained` (regular, or LTS
+            through its `retire_after`), `expired` (an LTS line past `retire_after`) or
+            `superseded` (a regular line with a newer line registered). Nothing is retired here:
+            a line past its time is shown until a cut, or a person, removes it. With
+            `--format=json`, one object. Mutually exclusive with the other actions.
+            """
+        ),
+    )
+    lts = BoolOption(
+        default=False,
+        help=softwrap(
+            """
+            With `--cut-release`: register the new line as LTS, with `retire_after` the end of the
+            same month one year later. LTS is never inferred. Refused without a cut.
             """
         ),
     )
@@ -102,7 +128,8 @@ class ReleaseVersionSubsystem(GoalSubsystem):
             Check the release invariants and print one line per problem: the version file's
             canonical form, the per-package version files, the API version, zero-padded pins
             of first-party or calendar-versioned packages, and branch names that collide with
-            tags or wear another series' release-branch name. Return code 0 means no problem,
+            tags or wear another series' release-branch name, and the registry of maintained lines
+            (well formed, every line with its branch). Return code 0 means no problem,
             1 means at least one. Mutually exclusive with `--set`, `--bump` and `--cut-release`.
             """
         ),
@@ -180,6 +207,19 @@ class ReleaseVersionSubsystem(GoalSubsystem):
             """
             A regular expression whose first group is the API version inside
             `[release-version].api_version_file`; unset, the whole file is the version.
+            """
+        ),
+    )
+
+    maintained_versions_file = StrOption(
+        default=DEFAULT_REGISTRY,
+        advanced=True,
+        help=softwrap(
+            """
+            The registry of maintained release lines, relative to the build root (Backend.AI's
+            format: a `versions` list of `version`, and for LTS lines `lts: true` and
+            `retire_after`). `--cut-release` registers lines in it; `backport` reads its targets
+            and `backport --missing` its lines from it.
             """
         ),
     )
