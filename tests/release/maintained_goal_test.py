@@ -226,10 +226,69 @@ def test_failed_cut_leaves_the_registry_as_it_was(rule_runner: RuleRunner, repo:
 def test_lts_needs_a_cut(rule_runner: RuleRunner, repo: Path, args: list) -> None:
     before = refs(repo)
     assert_result(
-        run(rule_runner, *args), 1, "", "`--lts`: only used with `--cut-release` (got `--lts` alone); add `--cut-release` or drop it\n"
+        run(rule_runner, *args),
+        1,
+        "",
+        "`--lts`: only used with `--cut-release` or `--tag-release` (got `--lts` alone); add one or drop it\n",
     )
     assert (refs(repo), registry_text(rule_runner)) == (before, WRITTEN)
     assert Path(rule_runner.build_root, "VERSION").read_text() == "24.09.0rc1\n"
+
+
+def give_release_branches_their_versions(repo: Path) -> None:
+    """`--tag-release` runs `--check`, which wants each release branch's `VERSION` in its series."""
+    for branch in ("23.03", "23.09", "24.03"):
+        git(repo, "switch", "-q", branch)
+        (repo / "VERSION").write_text(f"{branch}.0\n")
+        git(repo, "commit", "-qam", f"release: {branch}.0")
+    git(repo, "switch", "-q", "main")
+
+
+def test_tagging_the_first_rc_on_its_cut_branch_registers_the_line(rule_runner: RuleRunner, repo: Path) -> None:
+    give_release_branches_their_versions(repo)
+    git(repo, "switch", "-q", "-c", "24.09")
+    Path(rule_runner.build_root, "VERSION").write_text("24.09.0.dev0\n")
+    git(repo, "commit", "-qam", "24.09 starts")
+    result = run(rule_runner, "--bump=rc", "--tag-release", "--lts", today="2024-09-10")
+    assert result.exit_code == 0, result.stderr
+    head = git(repo, "rev-parse", "HEAD")
+    assert result.stdout.splitlines()[-3:] == [
+        f"Registered 24.09 in `{REGISTRY}` as LTS, supported through 2025-09-30",
+        f"Retired 24.03 from `{REGISTRY}`: superseded by 24.09",
+        f"Retired 23.03 from `{REGISTRY}`: LTS supported through 2024-03-31",
+    ]
+    assert git(repo, "show", "--name-only", "--format=%s", head).splitlines() == [
+        "release: 24.09.0rc1",
+        "",
+        REGISTRY,
+        "VERSION",
+    ]
+    assert git(repo, "show", f"{head}:{REGISTRY}").splitlines()[2:5] == [
+        '  - version: "24.09"',
+        "    lts: true",
+        '    retire_after: "2025-09-30"',
+    ]
+    assert git(repo, "describe", "--exact-match", head) == "24.09.0rc1"
+
+
+@pytest.mark.parametrize(
+    "version, branch",
+    [
+        pytest.param("24.09.0.dev0", None, id="first-rc-on-main"),
+        pytest.param("24.09.0rc1", "24.09", id="second-rc"),
+    ],
+)
+def test_other_tags_leave_the_registry_alone(rule_runner: RuleRunner, repo: Path, version: str, branch: Optional[str]) -> None:
+    give_release_branches_their_versions(repo)
+    if branch:
+        git(repo, "switch", "-q", "-c", branch)
+    Path(rule_runner.build_root, "VERSION").write_text(f"{version}\n")
+    git(repo, "commit", "-qam", f"at {version}", "--allow-empty")
+    result = run(rule_runner, "--bump=rc", "--tag-release")
+    assert result.exit_code == 0, result.stderr
+    assert "Registered" not in result.stdout
+    assert git(repo, "show", "--name-only", "--format=", "HEAD") == "VERSION"
+    assert registry_text(rule_runner) == WRITTEN
 
 
 # Bad registries ---------------------------------------------------------------------------------
@@ -309,3 +368,4 @@ def test_check_reports_the_registry(rule_runner: RuleRunner, repo: Path) -> None
     )
     rule_runner.write_files({REGISTRY: 'versions:\n  - version: "24.03"\n'})
     assert_result(run(rule_runner, "--check"), 0, "", "")
+

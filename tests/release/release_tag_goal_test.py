@@ -307,6 +307,7 @@ def test_dry_run_of_cut_release(rule_runner: RuleRunner, repo: Path) -> None:
         f"""\
         Would create release branch 24.09 at {git(repo, "rev-parse", "HEAD")[:12]} (24.09.0rc1)
         Would commit on main: VERSION 24.09.0rc1 -> 25.03.0.dev0 (release: start the 25.03 series on main)
+        Would record in the registry: Registered 24.09 in `.github/maintained-versions.yml`
         Then push with: git push origin 24.09 main
         """
     )

@@ -168,15 +168,14 @@ def plan_registration(subsystem: ReleaseVersionSubsystem, repo: GitRepo, cut: Re
 
 
 def plan_tag_registration(
-    subsystem: ReleaseVersionSubsystem, repo: GitRepo, version: CalVer, today: date
+    subsystem: ReleaseVersionSubsystem, repo: GitRepo, version: CalVer, on_branch: str, today: date
 ) -> Optional[Registration]:
-    """Tagging `X.Y.0rc1` once its release branch `X.Y` is cut registers the line, as the cut does.
+    """Tagging `X.Y.0rc1` on the release branch `X.Y` it cut registers the line, as `--cut-release` does.
 
-    None for any other version, or while the branch does not exist yet: the registry only holds
-    lines with a branch.
+    None for any other version or branch: an rc on the main branch is registered by the cut.
     """
     branch = version.series.branch(subsystem.scheme)
-    if (version.patch, version.pre) != (0, ("rc", 1)) or branch not in repo.local_branches():
+    if (version.patch, version.pre) != (0, ("rc", 1)) or on_branch != branch:
         return None
     registry = read_registry(repo.root, subsystem.maintained_versions_file, subsystem.scheme)
     problems = check_branches(registry, repo.local_branches())
@@ -266,7 +265,7 @@ async def tag_release(
         plan = plan_release_tag(
             repo, version, subsystem.scheme, subsystem.main_branch, file, subsystem.release_commands, env
         )
-        registration = plan_tag_registration(subsystem, repo, version, today)
+        registration = plan_tag_registration(subsystem, repo, version, plan.branch, today)
     except (ReleaseTagError, GitError, RegistryError) as e:
         console.print_stderr(str(e))
         return 1

@@ -77,9 +77,12 @@ def release(plan: ReleasePlan, repo: GitRepo, before: Set[str], report: Reporter
         run_command(argv, plan)
     entries = [(code, path) for code, path in status(repo) if code != "??" or path not in before]
     report(f"Committing `{plan.commit_message}`: {', '.join(sorted({path for _, path in entries}))}")
-    # What the commands staged themselves (`git rm`) is in the index already.
-    unstaged = sorted({path for code, path in entries if code[1] != " "})
+    # What the commands staged themselves (`git rm`) is in the index already. The plan's own files
+    # are added with `--force`: a registry under `.github/` may sit in a path git is told to ignore.
+    written = sorted(write.path for write in plan.writes)
+    unstaged = sorted({path for code, path in entries if code[1] != " "} - set(written))
     try:
+        repo.run("add", "--force", "--", *written)
         if unstaged:
             repo.run("add", "-A", "--", *unstaged)
         repo.run("commit", "--quiet", "--no-verify", "-m", plan.commit_message)
