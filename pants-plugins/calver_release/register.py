@@ -7,6 +7,7 @@ from calver_release.halfstack import goal as halfstack_upgrade
 from calver_release.release import goal as release_version
 from calver_release.release import rules as release_rules
 from calver_release.topic_switch import goal as topic_switch
+from calver_release.upgrade_notes import goal as upgrade_notes
 
 
 def rules():
@@ -16,4 +17,5 @@ def rules():
         *backport.rules(),
         *topic_switch.rules(),
         *halfstack_upgrade.rules(),
+        *upgrade_notes.rules(),
     ]
