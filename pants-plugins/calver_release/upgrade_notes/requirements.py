@@ -44,10 +44,10 @@ def requirement_pins(lines: Iterable[str]) -> Pins:
 
 
 def requirements_text_lines(text: str) -> Iterable[str]:
-    """The logical lines of a pip requirements file, without comments and continuations."""
+    """The requirements of a pip requirements file: no comments, continuations, or options (`--hash=...`)."""
     for line in re.sub(r"\\\r?\n", "", text).splitlines():
-        line = re.sub(r"(^|\s)#.*$", "", line).strip()
-        if line and not line.startswith("-"):
+        line = re.split(r"(?:^|\s)(?:#|--?[A-Za-z])", line, maxsplit=1)[0].strip()
+        if line:
             yield line
 
 
