@@ -80,11 +80,13 @@ def read_blobs(repo: GitRepo, oids: Iterable[str]) -> BlobTexts:
     wanted = list(oids)
     if not wanted:
         return {}
+    env = repo.process_env()
     proc = subprocess.run(
-        ["git", "-C", str(repo.root), "cat-file", "--batch"],
+        repo.argv(env, "cat-file", "--batch"),
         input="".join(f"{oid}\n" for oid in wanted).encode(),
         capture_output=True,
-        env=repo.process_env(),
+        env=env,
+        close_fds=False,
     )
     if proc.returncode != 0:
         raise GitError(f"`git cat-file --batch` failed: {proc.stderr.decode(errors='replace').strip()}")
