@@ -8,7 +8,7 @@ has it or a key below it (an empty sample table against a filled local one).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, Iterable, Mapping, Sequence, Set, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Sequence, Set, Tuple
 
 from calver_release.runtime.commit_files import CommitFiles
 from calver_release.topic_switch.config_changes import config_blobs, diff_documents, flatten, load_document, parse_config
@@ -63,8 +63,9 @@ def local_checks(
     old: CommitFiles, new: CommitFiles, pairs: Iterable[Tuple[str, str]], globs: Sequence[str], root: Path
 ) -> Tuple[LocalCheck, ...]:
     """Each `--config` local file against its sample at `--to`: keys it lacks, and keys it keeps that `--to` removed."""
-    checks = []
-    new_blobs = config_blobs(new, globs)
+    pairs = tuple(pairs)
+    checks: List[LocalCheck] = []
+    new_blobs = config_blobs(new, globs) if pairs else {}
     for sample, local in pairs:
         if sample not in new_blobs:
             known = ", ".join(f"`{path}`" for path in sorted(new_blobs)) or "none"
