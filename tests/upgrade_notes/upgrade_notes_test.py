@@ -482,6 +482,18 @@ def test_same_version_and_a_to_ref_that_is_not_checked_out(tmp_path: Path) -> No
     )
 
 
+def test_without_server_side_distributions_there_is_no_package_step(tmp_path: Path) -> None:
+    repo = make_history(tmp_path)
+    release(repo, "24.03.1", {})
+    notes = notes_of(repo, "24.03.0", distributions=())
+    assert (notes.packages.upgrade_command, notes.packages.constraints, step_titles(notes)) == (
+        None,
+        (),
+        ["Stop the Backend.AI services.", "Start the Backend.AI services."],
+    )
+    assert "The checked-out targets build no server-side distribution." in render_markdown(notes).splitlines()
+
+
 def bad_history(tmp_path: Path) -> Path:
     repo = make_history(tmp_path)
     release(repo, None, {"VERSION": None}, tag="no-version")

@@ -11,8 +11,21 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Sequence, Set, Tuple
 
 from calver_release.runtime.commit_files import CommitFiles
-from calver_release.topic_switch.config_changes import config_blobs, diff_documents, flatten, load_document, parse_config
-from calver_release.upgrade_notes.report import KeyChange, KeyValue, LocalCheck, MissingKey, SampleChanges, UpgradeNotesError
+from calver_release.topic_switch.config_changes import (
+    config_blobs,
+    diff_documents,
+    flatten,
+    load_document,
+    parse_config,
+)
+from calver_release.upgrade_notes.report import (
+    KeyChange,
+    KeyValue,
+    LocalCheck,
+    MissingKey,
+    SampleChanges,
+    UpgradeNotesError,
+)
 
 CONFIG_HINT = "pass `--config=SAMPLE=LOCAL`, e.g. `--config=configs/manager/sample.toml=/etc/backend.ai/manager.toml`"
 
@@ -45,7 +58,7 @@ def sample_changes(old: CommitFiles, new: CommitFiles, globs: Sequence[str]) -> 
         after = parse_config(new_texts[path], path) if path in new_texts else {}
         file = "changed" if path in old_texts and path in new_texts else ("added" if path in new_texts else "removed")
         samples.append(file_changes(path, file, before, after))
-    return tuple(sample for sample in samples if sample.file != "changed" or sample.added or sample.removed or sample.changed)
+    return tuple(s for s in samples if s.file != "changed" or s.added or s.removed or s.changed)
 
 
 def file_changes(path: str, file: str, before: Any, after: Any) -> SampleChanges:
@@ -86,7 +99,9 @@ def read_local(sample: str, local: str, root: Path) -> Dict[str, Any]:
         text = path.read_text()
     except (OSError, UnicodeDecodeError) as e:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise UpgradeNotesError(f"`--config`: cannot read the local file `{local}` (got {reason}); {CONFIG_HINT}") from None
+        raise UpgradeNotesError(
+            f"`--config`: cannot read the local file `{local}` (got {reason}); {CONFIG_HINT}"
+        ) from None
     try:
         return keys_of(load_document(text, sample))
     except ValueError as e:
@@ -95,9 +110,14 @@ def read_local(sample: str, local: str, root: Path) -> Dict[str, Any]:
         ) from None
 
 
-def check_local(sample: str, local: str, keys: Mapping[str, Any], before: Mapping[str, Any], after: Mapping[str, Any]) -> LocalCheck:
+def check_local(
+    sample: str, local: str, keys: Mapping[str, Any], before: Mapping[str, Any], after: Mapping[str, Any]
+) -> LocalCheck:
+    """The keys `after` has that `keys` lacks, and the keys of `keys` that `before` had and `after` dropped."""
     present = with_prefixes(keys)
-    missing = tuple(MissingKey(key, value, key not in before) for key, value in sorted(after.items()) if key not in present)
+    missing = tuple(
+        MissingKey(key, value, key not in before) for key, value in sorted(after.items()) if key not in present
+    )
     removed = with_prefixes(before).difference(with_prefixes(after))
     obsolete = tuple(sorted(key for key in keys if key in removed or any(p in removed for p in prefixes(key))))
     return LocalCheck(sample, local, missing, obsolete)

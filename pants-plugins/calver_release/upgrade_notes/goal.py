@@ -77,7 +77,12 @@ class UpgradeNotesSubsystem(GoalSubsystem):
     session_globs = StrListOption(
         default=list(DEFAULT_SESSION_GLOBS),
         advanced=True,
-        help="Where the agent and kernel runner live (git globs): a change there means terminating compute sessions first.",
+        help=softwrap(
+            """
+            Where the agent and the kernel runner live (git globs): a change there means terminating
+            compute sessions before the services stop.
+            """
+        ),
     )
 
 
@@ -88,14 +93,10 @@ class UpgradeNotesGoal(Goal):
 
 def requirement_files(targets: Iterable[Target]) -> Tuple[str, ...]:
     """The files `python_requirements`-style generators read, found through the targets they generated."""
-    generators = {t.address.maybe_convert_to_target_generator() for t in targets if isinstance(t, PythonRequirementTarget)}
-    return tuple(
-        sorted(
-            t[TargetGeneratorSourcesHelperSourcesField].file_path
-            for t in targets
-            if isinstance(t, TargetGeneratorSourcesHelperTarget) and t.address.maybe_convert_to_target_generator() in generators
-        )
-    )
+    generator = lambda target: target.address.maybe_convert_to_target_generator()  # noqa: E731
+    requirements = {generator(t) for t in targets if isinstance(t, PythonRequirementTarget)}
+    helpers = (t for t in targets if isinstance(t, TargetGeneratorSourcesHelperTarget) and generator(t) in requirements)
+    return tuple(sorted(t[TargetGeneratorSourcesHelperSourcesField].file_path for t in helpers))
 
 
 async def compute_notes(

@@ -77,7 +77,7 @@ def build_notes(settings: NotesSettings, update: Update, distributions: Sequence
         version=version,
         distributions=tuple(sorted(distributions)),
         constraints=packages.constraints(distributions, version),
-        upgrade_command=packages.upgrade_command(distributions, version),
+        upgrade_command=packages.upgrade_command(distributions, version) if distributions else None,
         targets_commit=checkout,
         targets_at_to=checkout == new.commit,
         requirements=requirements,
@@ -135,7 +135,8 @@ def checklist(notes: UpgradeNotes) -> Tuple[Step, ...]:
     """The operator's ordered steps: stop, downgrade first if needed, packages, migrations, configuration, start."""
     steps = []
     if notes.kind is UpgradeKind.RELEASE:
-        steps.append(Step(f"Read the upgrade guide of {notes.to_ref.series}: it applies to this release upgrade.", (), ()))
+        guide = f"Read the upgrade guide of {notes.to_ref.series}: it applies to this release upgrade."
+        steps.append(Step(guide, (), ()))
     if notes.terminate_sessions:
         changed = ", ".join(f"`{path}`" for path in notes.session_files[:5])
         more = f" and {len(notes.session_files) - 5} more" if len(notes.session_files) > 5 else ""
@@ -152,17 +153,17 @@ def checklist(notes: UpgradeNotes) -> Tuple[Step, ...]:
                 tuple(f"{env.ini}: undo {ticks(r.revision for r in env.to_undo)}" for env in undo),
             )
         )
-    steps.append(
-        Step(
-            f"Install {notes.packages.version} of the server-side packages the virtualenv has (run in it).",
-            (notes.packages.upgrade_command,),
-            (),
-        )
-    )
+    if notes.packages.upgrade_command:
+        install = f"Install {notes.packages.version} of the server-side packages the virtualenv has (run in it)."
+        steps.append(Step(install, (notes.packages.upgrade_command,), ()))
     apply = [env for env in notes.database if env.to_apply]
     if apply:
         steps.append(
-            Step("Upgrade the database.", tuple(env.upgrade_command for env in apply), tuple(upgrade_detail(env) for env in apply))
+            Step(
+                "Upgrade the database.",
+                tuple(env.upgrade_command for env in apply),
+                tuple(upgrade_detail(env) for env in apply),
+            )
         )
     edits = config_edits(notes.configuration)
     if edits:

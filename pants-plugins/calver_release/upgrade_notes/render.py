@@ -72,29 +72,36 @@ def outline(notes: UpgradeNotes) -> List[Block]:
     old, new = notes.from_ref, notes.to_ref
     blocks: List[Block] = [Heading(1, f"Upgrade notes: {old.version} -> {new.version}")]
     blocks += [Para(text) for text in notes.summary]
-    rows = tuple((side, tick(ref.ref), tick(ref.commit[:12]), tick(ref.version), tick(ref.pep440)) for side, ref in (("From", old), ("To", new)))
+    sides = (("From", old), ("To", new))
+    rows = tuple((side, *map(tick, (ref.ref, ref.commit[:12], ref.version, ref.pep440))) for side, ref in sides)
     blocks.append(Table(("", "Ref", "Commit", "Version", "PEP 440"), rows))
     blocks.append(Heading(2, "Steps"))
     steps = []
     for step in notes.steps:
-        inner: Tuple[Block, ...] = ((Bullets(step.details),) if step.details else ()) + ((Code(step.commands, True),) if step.commands else ())
-        steps.append((step.title, inner))
+        details: Tuple[Block, ...] = (Bullets(step.details),) if step.details else ()
+        steps.append((step.title, details + ((Code(step.commands, True),) if step.commands else ())))
     blocks.append(Numbered(tuple(steps)))
-    return blocks + packages(notes.packages) + database(notes.database) + configuration(notes.configuration) + halfstack(notes.halfstack)
+    sections = (packages(notes.packages), database(notes.database), configuration(notes.configuration))
+    return blocks + [block for section in sections for block in section] + halfstack(notes.halfstack)
 
 
 def packages(section: Packages) -> List[Block]:
     blocks: List[Block] = [Heading(2, "Packages")]
-    if not section.distributions:
+    if section.upgrade_command is None:
         blocks.append(Para("The checked-out targets build no server-side distribution."))
     else:
         blocks.append(Para(f"Server-side distributions at {tick(section.version)}, as pip constraints:"))
         blocks.append(Code(section.constraints, False))
-        blocks.append(Para("Installs exactly those of them the virtualenv has, all at that version (run it in the virtualenv):"))
+        blocks.append(
+            Para("Installs exactly those of them the virtualenv has, all at that version (run it in the virtualenv):")
+        )
         blocks.append(Code((section.upgrade_command,), True))
     if not section.requirements:
         return blocks + [Para("Third-party requirements: unchanged.")]
-    rows = tuple((tick(c.file), tick(c.name), c.change, tick(c.old) if c.old else "", tick(c.new) if c.new else "") for c in section.requirements)
+    rows = tuple(
+        (tick(c.file), tick(c.name), c.change, tick(c.old) if c.old else "", tick(c.new) if c.new else "")
+        for c in section.requirements
+    )
     return blocks + [Para("Third-party requirements:"), Table(("File", "Package", "Change", "From", "To"), rows)]
 
 
@@ -105,7 +112,7 @@ def database(environments: Sequence[DatabaseEnvironment]) -> List[Block]:
     for env in environments:
         blocks.append(Heading(3, tick(env.ini)))
         if env.to_undo:
-            blocks.append(Para("Warning: revisions to downgrade first, newest first, with the packages of `--from` still installed:"))
+            blocks.append(Para("Warning: downgrade these first, newest first, with the packages of `--from` installed:"))
             blocks.append(Bullets(tuple(labelled(f"{tick(r.revision)} ({r.reason})", r.doc) for r in env.to_undo)))
             blocks.append(Code(env.downgrade_commands, True))
         if env.to_apply:
@@ -129,7 +136,8 @@ def configuration(section: Configuration) -> List[Block]:
     for sample in section.samples:
         blocks += [Heading(3, f"{tick(sample.path)} ({sample.file})"), Bullets(sample_lines(sample))]
     for check in section.local:
-        blocks += [Heading(3, f"Local file {tick(check.local)} (sample {tick(check.sample)})"), Bullets(local_lines(check))]
+        heading = Heading(3, f"Local file {tick(check.local)} (sample {tick(check.sample)})")
+        blocks += [heading, Bullets(local_lines(check))]
     return blocks
 
 
@@ -141,7 +149,10 @@ def sample_lines(sample: SampleChanges) -> Tuple[str, ...]:
 
 
 def local_lines(check: LocalCheck) -> Tuple[str, ...]:
-    missing = (f"missing {tick(k.key)}{' (new in this update)' if k.new else ''}; the sample has {tick(k.value)}" for k in check.missing)
+    missing = (
+        f"missing {tick(k.key)}{' (new in this update)' if k.new else ''}; the sample has {tick(k.value)}"
+        for k in check.missing
+    )
     obsolete = (f"obsolete {tick(key)}: the new sample removed it" for key in check.obsolete)
     return (*missing, *obsolete) or ("up to date",)
 
@@ -161,7 +172,9 @@ def halfstack(section: Halfstack) -> List[Block]:
 def compose_blocks(comparison: ComposeComparison) -> List[Block]:
     same = comparison.from_path == comparison.to_path
     title = tick(comparison.to_path) if same else f"{tick(comparison.from_path)} -> {tick(comparison.to_path)}"
-    images = tuple(f"{tick(c.service)}: {tick(c.old or '(none)')} -> {tick(c.new or '(none)')}" for c in comparison.images)
+    images = tuple(
+        f"{tick(c.service)}: {tick(c.old or '(none)')} -> {tick(c.new or '(none)')}" for c in comparison.images
+    )
     blocks: List[Block] = [Heading(3, title), Bullets(images or ("no image changed",))]
     if comparison.upgrade_command:
         majors = f"{major(comparison.postgres_from)} -> {major(comparison.postgres_to)}"

@@ -54,12 +54,12 @@ class RequirementChange:
 
 @dataclass(frozen=True)
 class Packages:
-    """The server-side distributions at `--to` and how to upgrade those an installation has."""
+    """The server-side distributions at `--to` and how to upgrade those an installation has (None: there are none)."""
 
     version: str
     distributions: Tuple[str, ...]
     constraints: Tuple[str, ...]
-    upgrade_command: str
+    upgrade_command: Optional[str]
     targets_commit: str
     targets_at_to: bool
     requirements: Tuple[RequirementChange, ...]
@@ -143,6 +143,8 @@ class LocalCheck:
 
 @dataclass(frozen=True)
 class Configuration:
+    """The sample configurations that changed, and each `--config` local file checked."""
+
     samples: Tuple[SampleChanges, ...]
     local: Tuple[LocalCheck, ...]
 
@@ -170,6 +172,8 @@ class ComposeComparison:
 
 @dataclass(frozen=True)
 class Halfstack:
+    """Halfstack compose files added and removed at `--to`, and the pairs compared."""
+
     added: Tuple[str, ...]
     removed: Tuple[str, ...]
     comparisons: Tuple[ComposeComparison, ...]

@@ -66,7 +66,7 @@ def lockfile_pins(text: str) -> Optional[Pins]:
     body = "\n".join(line for line in text.splitlines() if not line.startswith("//"))
     try:
         resolves = json.loads(body)["locked_resolves"]
-        locked = [(item["project_name"], item["version"]) for resolve in resolves for item in resolve["locked_requirements"]]
+        locked = [(i["project_name"], i["version"]) for resolve in resolves for i in resolve["locked_requirements"]]
     except (ValueError, KeyError, TypeError):
         return None
     return {normalized_name(name): (name, f"=={version}") for name, version in locked}

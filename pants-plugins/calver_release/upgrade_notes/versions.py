@@ -21,8 +21,8 @@ class Side:
     version: CalVer
 
     def describe(self, scheme: Scheme) -> RefVersion:
-        version = self.version
-        return RefVersion(self.ref, self.files.commit, version.canonical(scheme), version.pep440(), version.series.branch(scheme))
+        version, commit = self.version, self.files.commit
+        return RefVersion(self.ref, commit, version.canonical(scheme), version.pep440(), version.series.branch(scheme))
 
 
 @dataclass(frozen=True)
