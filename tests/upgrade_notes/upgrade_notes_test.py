@@ -494,6 +494,24 @@ def test_without_server_side_distributions_there_is_no_package_step(tmp_path: Pa
     assert "The checked-out targets build no server-side distribution." in render_markdown(notes).splitlines()
 
 
+def test_a_build_root_below_the_repository_root(tmp_path: Path) -> None:
+    """Paths are the build root's, as Pants sees them, when the monorepo is a subdirectory of the repository."""
+    outer = tmp_path / "outer"
+    (outer / "monorepo").mkdir(parents=True)
+    git(outer, "init", "-q", "-b", "main")
+    repo = outer / "monorepo"
+    release(repo, None, BASE, tag="24.03.0")
+    toml = BASE["configs/manager/sample.toml"] + "[events]\nbatch = 16\n"
+    files = {"configs/manager/sample.toml": toml, "src/ai/backend/agent/server.py": "PORT = 1\n"}
+    release(repo, "24.03.1", {**files, "docker-compose.halfstack-2403.yml": compose("postgres:16.1-alpine")})
+    notes = notes_of(repo, "24.03.0")
+    assert (notes.session_files, [s.path for s in notes.configuration.samples], notes.halfstack.comparisons[0].to_path) == (
+        ("src/ai/backend/agent/server.py",),
+        ["configs/manager/sample.toml"],
+        "docker-compose.halfstack-2403.yml",
+    )
+
+
 def bad_history(tmp_path: Path) -> Path:
     repo = make_history(tmp_path)
     release(repo, None, {"VERSION": None}, tag="no-version")

@@ -101,7 +101,7 @@ def changed_files(repo: GitRepo, old: str, new: str, globs: Sequence[str]) -> Tu
     """The files under `globs` that differ between the commits."""
     if not globs:
         return ()
-    return tuple(repo.lines("diff", "--name-only", old, new, "--", *(f":(glob){glob}" for glob in globs)))
+    return tuple(repo.lines("diff", "--name-only", "--relative", old, new, "--", *(f":(glob){glob}" for glob in globs)))
 
 
 def summary(notes: UpgradeNotes) -> Tuple[str, ...]:
