@@ -112,7 +112,7 @@ def database(environments: Sequence[DatabaseEnvironment]) -> List[Block]:
     for env in environments:
         blocks.append(Heading(3, tick(env.ini)))
         if env.to_undo:
-            blocks.append(Para("Warning: downgrade these first, newest first, with the packages of `--from` installed:"))
+            blocks.append(Para("Warning: downgrade these first, newest first, with `--from`'s packages installed:"))
             blocks.append(Bullets(tuple(labelled(f"{tick(r.revision)} ({r.reason})", r.doc) for r in env.to_undo)))
             blocks.append(Code(env.downgrade_commands, True))
         if env.to_apply:
