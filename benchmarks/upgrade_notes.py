@@ -7,8 +7,8 @@ a 300-project lockfile (a tenth re-pinned), and the halfstack's release compose 
 1. The report computation (`resolve_update` + `build_notes` + the Markdown and JSON renderings),
    without Pants; target well under a second.
 2. `pants upgrade-notes --format=json` with pantsd warm on a copy of the example monorepo grown to
-   that size (its own lockfile kept), side by side with `pants release-version` (the same client and daemon, trivial work):
-   the difference is what the report adds.
+   that size (its own lockfile kept), side by side with `pants release-version` (the same client
+   and daemon, trivial work): the difference is what the report adds.
 
 Run from the repository root with the dev venv (alembic, tomli, ruamel.yaml, packaging):
     CALVER_RELEASE_REPO=$PWD PYTHONPATH=pants-plugins:tests:tests/migrations:tests/upgrade_notes \
@@ -70,7 +70,8 @@ def sample_configs(changed: bool) -> Dict[str, str]:
 
 
 def lockfile(changed: bool) -> str:
-    locked = [{"project_name": f"project{i}", "version": f"1.{i}.{1 if changed and i % 10 == 0 else 0}"} for i in range(LOCKED)]
+    patch = lambda i: 1 if changed and i % 10 == 0 else 0  # noqa: E731
+    locked = [{"project_name": f"project{i}", "version": f"1.{i}.{patch(i)}"} for i in range(LOCKED)]
     return "// generated\n" + json.dumps({"locked_resolves": [{"locked_requirements": locked}]}, indent=2)
 
 
@@ -92,7 +93,8 @@ def report_benchmark(root: Path, rounds: int) -> float:
     def report() -> Tuple[str, str]:
         git_repo = GitRepo(repo)
         update = resolve_update(git_repo, "24.03.5", "HEAD", "VERSION", False)
-        notes = build_notes(NotesSettings(repo=git_repo, requirement_files=("requirements.txt",)), update, ["backend.ai-manager"])
+        settings = NotesSettings(repo=git_repo, requirement_files=("requirements.txt",))
+        notes = build_notes(settings, update, ["backend.ai-manager"])
         return render_markdown(notes), render_json(notes)
 
     document = json.loads(report()[1])
@@ -122,7 +124,10 @@ def goal_benchmark(root: Path, rounds: int) -> Tuple[float, float]:
         if not to:
             git(repo, "tag", "24.09.0")
     env = {**os.environ, "PANTS_PANTSD": "true"}
-    run = lambda *args: subprocess.run([str(root / "pants"), *args], cwd=repo, env=env, check=True, capture_output=True, text=True, timeout=900)  # noqa: E731
+    pants = str(root / "pants")
+    run = lambda *args: subprocess.run(  # noqa: E731
+        [pants, *args], cwd=repo, env=env, check=True, capture_output=True, text=True, timeout=900
+    )
     notes, plain = ("upgrade-notes", "--from=24.09.0", "--format=json"), ("release-version",)
     run(*notes)  # start pantsd and warm it for both goals
     run(*plain)
