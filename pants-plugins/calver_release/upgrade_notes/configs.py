@@ -62,6 +62,7 @@ def sample_changes(old: CommitFiles, new: CommitFiles, globs: Sequence[str]) -> 
 
 
 def file_changes(path: str, file: str, before: Any, after: Any) -> SampleChanges:
+    """The key changes of one sample between two parsed documents (empty for a side without the file)."""
     changes = [change for change in diff_documents(path, before or {}, after or {}) if change.key]
     return SampleChanges(
         path=path,

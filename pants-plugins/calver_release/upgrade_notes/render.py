@@ -64,6 +64,7 @@ def tick(value: Any) -> str:
 
 
 def shown(value: Any) -> str:
+    """A config value as JSON; TOML dates and times as their text."""
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
@@ -86,6 +87,7 @@ def outline(notes: UpgradeNotes) -> List[Block]:
 
 
 def packages(section: Packages) -> List[Block]:
+    """Pins, the pip command, third-party requirement changes."""
     blocks: List[Block] = [Heading(2, "Packages")]
     if section.upgrade_command is None:
         blocks.append(Para("The checked-out targets build no server-side distribution."))
@@ -106,6 +108,7 @@ def packages(section: Packages) -> List[Block]:
 
 
 def database(environments: Sequence[DatabaseEnvironment]) -> List[Block]:
+    """Per environment: what to downgrade first (a warning), what to apply, the heads."""
     blocks: List[Block] = [Heading(2, "Database")]
     if not environments:
         return blocks + [Para("No alembic environment is configured.")]
@@ -130,6 +133,7 @@ def labelled(label: str, doc: str) -> str:
 
 
 def configuration(section: Configuration) -> List[Block]:
+    """Per changed sample its keys, then per `--config` local file what it lacks or keeps too long."""
     blocks: List[Block] = [Heading(2, "Configuration")]
     if not section.samples:
         blocks.append(Para("The sample configurations are unchanged."))
@@ -158,6 +162,7 @@ def local_lines(check: LocalCheck) -> Tuple[str, ...]:
 
 
 def halfstack(section: Halfstack) -> List[Block]:
+    """Compose files added and removed, then each comparison."""
     blocks: List[Block] = [Heading(2, "Halfstack (development setups)")]
     if not (section.added or section.removed or section.comparisons):
         return blocks + [Para("The halfstack compose files are unchanged.")]
@@ -191,6 +196,7 @@ def major(value: Any) -> str:
 
 
 def render_markdown(notes: UpgradeNotes) -> str:
+    """The notes as Markdown, ready for a release's notes."""
     return "\n\n".join("\n".join(markdown_block(block)) for block in outline(notes)) + "\n"
 
 
@@ -215,6 +221,7 @@ def markdown_block(block: Block) -> List[str]:
 
 
 def render_text(notes: UpgradeNotes) -> str:
+    """The notes for a terminal: underlined headings, indented commands, aligned tables."""
     return "\n\n".join("\n".join(text_block(block)) for block in outline(notes)) + "\n"
 
 
@@ -235,6 +242,7 @@ def text_block(block: Block) -> List[str]:
 
 
 def aligned(rows: Iterable[Sequence[str]]) -> List[str]:
+    """Table rows in columns padded to their widest cell."""
     rows = list(rows)
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
