@@ -23,7 +23,7 @@ from calver_release.release.rules import distribution_versions
 from calver_release.release.subsystem import ReleaseVersionSubsystem
 from calver_release.runtime.compat import all_targets
 from calver_release.runtime.git import GitError, GitRepo
-from calver_release.topic_switch.subsystem import TopicSwitchSubsystem
+from calver_release.topic_switch.goal import TopicSwitchSubsystem
 from calver_release.upgrade_notes.configs import parse_config_options
 from calver_release.upgrade_notes.notes import DEFAULT_SESSION_GLOBS, NotesSettings, build_notes
 from calver_release.upgrade_notes.render import render_markdown, render_text
