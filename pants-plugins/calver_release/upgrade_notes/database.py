@@ -9,15 +9,24 @@ then `upgrade heads` applies the rest, oldest first.
 from __future__ import annotations
 
 import shlex
-from typing import Iterable, Tuple
+from typing import Iterable, Sequence, Tuple
 
 from calver_release.migrations.alembic_env import ParsedRevisions, load_graph
 from calver_release.migrations.revision_graph import RevisionGraph, plan_migrations
 from calver_release.runtime.commit_files import CommitFiles
+from calver_release.topic_switch.plan import DEFAULT_INI
 from calver_release.upgrade_notes.report import DatabaseEnvironment, RevisionNote, UndoNote
 
 ALEMBIC = "python -m alembic"
 """alembic of the installation's virtualenv, as its operator runs it."""
+
+
+def alembic_inis(old: CommitFiles, new: CommitFiles, configured: Sequence[str]) -> Tuple[str, ...]:
+    """The configured inis, or `alembic.ini` when either commit or the working tree (a local ini) has one."""
+    if configured:
+        return tuple(configured)
+    tracked = any(files.blob(DEFAULT_INI) is not None for files in (old, new))
+    return (DEFAULT_INI,) if tracked or (new.repo.root / DEFAULT_INI).is_file() else ()
 
 
 def environment_notes(

@@ -15,10 +15,10 @@ from calver_release.migrations.revision_graph import RevisionGraphError
 from calver_release.release.calver import Scheme
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.topic_switch.config_changes import DEFAULT_GLOBS, ConfigChangeError
-from calver_release.topic_switch.plan import TopicSwitchError, defined_resolves, environment_inis
+from calver_release.topic_switch.plan import TopicSwitchError, defined_resolves
 from calver_release.upgrade_notes import packages
 from calver_release.upgrade_notes.configs import local_checks, sample_changes
-from calver_release.upgrade_notes.database import environment_notes
+from calver_release.upgrade_notes.database import alembic_inis, environment_notes
 from calver_release.upgrade_notes.halfstack import halfstack_changes
 from calver_release.upgrade_notes.report import (
     Configuration,
@@ -57,7 +57,7 @@ def build_notes(settings: NotesSettings, update: Update, distributions: Sequence
     old, new = update.old.files, update.new.files
     try:
         parsed: ParsedRevisions = {}
-        inis = environment_inis(new, settings.inis)
+        inis = alembic_inis(old, new, settings.inis)
         database = tuple(environment_notes(old, new, ini, settings.source_root, parsed) for ini in inis)
         configuration = Configuration(
             sample_changes(old, new, settings.config_globs),
