@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -30,6 +31,7 @@ def distribution(name: str, version: str = "") -> str:
 @pytest.fixture
 def rule_runner() -> RuleRunner:
     """The whole backend, plus `python_requirements`, whose generated targets name the requirements file."""
+    gc.collect()  # frees earlier tests' RuleRunners, each holding one of the user's 128 inotify instances
     return RuleRunner(
         rules=[*register.rules(), *python_requirements.rules()],
         target_types=[PythonDistribution, PythonRequirementTarget, PythonRequirementsTargetGenerator],
