@@ -28,6 +28,7 @@ from calver_release.halfstack import goal as halfstack_upgrade  # noqa: E402
 from calver_release.release import goal as release_version  # noqa: E402
 from calver_release.release import rules as release_rules  # noqa: E402
 from calver_release.topic_switch import goal as topic_switch  # noqa: E402
+from calver_release.upgrade_notes import goal as upgrade_notes  # noqa: E402
 
 
 def rules():
@@ -37,4 +38,5 @@ def rules():
         *backport.rules(),
         *topic_switch.rules(),
         *halfstack_upgrade.rules(),
+        *upgrade_notes.rules(),
     ]

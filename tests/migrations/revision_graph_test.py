@@ -68,6 +68,21 @@ def test_parse_revision_source(source: str, expected: Optional[Revision]) -> Non
 
 
 @pytest.mark.parametrize(
+    "docstring, doc",
+    [
+        pytest.param('"""Add users.\n\nRevision ID: a1\nRevises:\n"""\n', "Add users.", id="alembic-template"),
+        pytest.param('"""\n   Add the `groups` table   \n"""\n', "Add the `groups` table", id="blank-first-line"),
+        pytest.param("# Add users.\n", "", id="comment-only"),
+        pytest.param("", "", id="none"),
+    ],
+)
+def test_parse_revision_source_reads_the_first_docstring_line(docstring: str, doc: str) -> None:
+    """Upgrade notes list each revision with its message; the doc does not take part in equality."""
+    parsed = parse_revision_source(docstring + "revision = 'a1'\ndown_revision = None\n", "v.py")
+    assert (parsed, parsed.doc) == (Revision("a1", (), (), (), "v.py"), doc)
+
+
+@pytest.mark.parametrize(
     "source, message",
     [
         pytest.param(

@@ -40,6 +40,15 @@ def test_glob_uses_git_glob_semantics(repo: Path) -> None:
     assert sorted(files.glob("**/sample.toml", "a.*")) == ["a.txt", "configs/x/sample.toml"]
 
 
+def test_paths_are_relative_to_a_root_below_the_repository(repo: Path) -> None:
+    """A build root in a subdirectory (the example monorepo in this repository) sees its own paths."""
+    files = CommitFiles.of(GitRepo(repo / "configs"), "HEAD")
+    assert (sorted(files.listing()), sorted(files.glob("**/*.toml", "*.json"))) == (
+        ["x/sample.toml", "y.json"],
+        ["x/sample.toml", "y.json"],
+    )
+
+
 def test_blobs_read_once_are_shared_between_commits(repo: Path) -> None:
     texts = {}
     old, new = (CommitFiles.of(GitRepo(repo), rev, texts) for rev in ("HEAD~1", "HEAD"))

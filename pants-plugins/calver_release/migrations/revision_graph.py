@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 _FIELDS = ("revision", "down_revision", "branch_labels", "depends_on")
@@ -23,6 +23,8 @@ class Revision:
     branch_labels: Tuple[str, ...]
     depends_on: Tuple[str, ...]
     path: str
+    doc: str = field(default="", compare=False)
+    """The first line of the file's docstring (alembic's revision message), or ""."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,13 @@ def parse_revision_source(source: str, path: str) -> Optional[Revision]:
         branch_labels=_identifiers(values.get("branch_labels"), "branch_labels", path),
         depends_on=_identifiers(values.get("depends_on"), "depends_on", path),
         path=path,
+        doc=_first_line(ast.get_docstring(tree, clean=True)),
     )
+
+
+def _first_line(docstring: Optional[str]) -> str:
+    """The first non-blank line of a docstring, stripped; "" for none."""
+    return next((line.strip() for line in (docstring or "").splitlines() if line.strip()), "")
 
 
 def _module_assignments(tree: ast.Module, path: str) -> Dict[str, object]:

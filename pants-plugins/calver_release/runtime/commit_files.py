@@ -50,13 +50,16 @@ class CommitFiles:
     def glob(self, *patterns: str) -> Dict[str, str]:
         """`{path: blob id}` of the files matching any git glob pattern (`configs/**`, `**/sample.toml`).
 
-        `git ls-tree` takes no pathspec magic, so this diffs the empty tree against the commit.
+        `git ls-tree` takes no pathspec magic, so this diffs the empty tree against the commit;
+        `--relative` keeps the paths relative to the root, as `listing` gives them, when the build root
+        is a subdirectory of the repository.
         """
         if not patterns:
             return {}
         empty_tree = self.repo.output("hash-object", "-t", "tree", "/dev/null")
         pathspecs = (f":(glob){pattern}" for pattern in patterns)
-        output = self.repo.run("diff-tree", "-r", "-z", "--raw", empty_tree, self.commit, "--", *pathspecs).stdout
+        args = ("diff-tree", "-r", "-z", "--raw", "--relative", empty_tree, self.commit, "--", *pathspecs)
+        output = self.repo.run(*args).stdout
         fields = output.split("\0")
         entries = zip(fields[0::2], fields[1::2])
         return {path: meta.split()[3] for meta, path in entries if meta and meta.split()[1] != "160000"}
@@ -84,11 +87,13 @@ def read_blobs(repo: GitRepo, oids: Iterable[str]) -> BlobTexts:
     wanted = list(oids)
     if not wanted:
         return {}
+    env = repo.process_env()
     proc = subprocess.run(
-        ["git", "-C", str(repo.root), "cat-file", "--batch"],
+        repo.argv(env, "cat-file", "--batch"),
         input="".join(f"{oid}\n" for oid in wanted).encode(),
         capture_output=True,
-        env=repo.process_env(),
+        env=env,
+        close_fds=False,
     )
     if proc.returncode != 0:
         raise repo.error(("cat-file", "--batch"), proc)

@@ -53,16 +53,24 @@ def _suffix(path: str) -> str:
     return posixpath.splitext(path)[1].lower()
 
 
-def parse_config(text: str, path: str) -> Any:
-    """The document a config file holds, by its suffix; an empty document is an empty table."""
+def load_document(text: str, path: str) -> Any:
+    """The document `text` holds in the format `path`'s suffix names; an empty document is an empty table.
+
+    ValueError holding the parser's first line of complaint when the text does not parse.
+    """
     try:
         document = _LOADERS[_suffix(path)](text)
     except Exception as exc:  # each loader raises its own error family
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigChangeError(
-            f"{path}: cannot parse the sample config (got {reason}); fix the file's syntax"
-        ) from None
+        raise ValueError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
     return {} if document is None else document
+
+
+def parse_config(text: str, path: str) -> Any:
+    """The document a sample config file holds, by its suffix; ConfigChangeError naming it when it does not parse."""
+    try:
+        return load_document(text, path)
+    except ValueError as exc:
+        raise ConfigChangeError(f"{path}: cannot parse the sample config (got {exc}); fix the file's syntax") from None
 
 
 def flatten(document: Any, prefix: str = "") -> Dict[str, Any]:
