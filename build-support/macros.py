@@ -17,22 +17,27 @@ def plugin_package(pants_modules=()):
     )
 
 
-def plugin_tests(core_dependencies=(), rules=False, e2e=False, helpers=False, e2e_dependencies=()):
+def plugin_tests(core=True, rules=(), e2e=False, helpers=False, core_dependencies=(), e2e_dependencies=(), shared_example=False):
     """The tests of one package, by file name: `*_goal_test.py` and `*_rules_test.py` run the Pants
     layer through `RuleRunner`; `*_e2e_test.py` run the real `./pants` on copies of the example
     monorepo; every other `*_test.py` tests the pure core (resolve `core-tests`, with real alembic).
     Other `.py` files are helpers, importable from both resolves.
+
+    `core`, `rules` (the kinds of RuleRunner test the package has: `"goal"`, `"rules"`), `e2e` and
+    `helpers` say which files the package has, so that no glob matches nothing (Pants warns).
+    `shared_example`: the end-to-end tests use the `example` fixture. Those of every package run in
+    one pytest process (one batch), so they share one copy of the example and its warm pantsd.
     """
-    layers = ["!*_goal_test.py", "!*_rules_test.py", "!*_e2e_test.py"]
-    python_tests(
-        name="core",
-        sources=["*_test.py", *layers],
-        resolve="core-tests",
-        # alembic runs as `python -m alembic` in a subprocess: no import to infer it from.
-        dependencies=["3rdparty:core-tests#alembic", "3rdparty:core-tests#SQLAlchemy", *core_dependencies],
-    )
+    if core:
+        python_tests(
+            name="core",
+            sources=["*_test.py", "!*_goal_test.py", "!*_rules_test.py", "!*_e2e_test.py"],
+            resolve="core-tests",
+            # alembic runs as `python -m alembic` in a subprocess: no import to infer it from.
+            dependencies=["3rdparty:core-tests#alembic", "3rdparty:core-tests#SQLAlchemy", *core_dependencies],
+        )
     if rules:
-        python_tests(name="rules", sources=["*_goal_test.py", "*_rules_test.py"])
+        python_tests(name="rules", sources=[f"*_{kind}_test.py" for kind in rules])
     if e2e:
         # The end-to-end tests copy the example monorepo from the checkout (`CALVER_RELEASE_REPO`,
         # set in pants.toml, to keep its symlinks); these dependencies make Pants re-run them
@@ -42,6 +47,7 @@ def plugin_tests(core_dependencies=(), rules=False, e2e=False, helpers=False, e2
             sources=["*_e2e_test.py"],
             dependencies=["//:example-files", "//:launcher", "//:plugin-files", *e2e_dependencies],
             timeout=1800,
+            batch_compatibility_tag="shared-example" if shared_example else None,
         )
     if helpers:
         python_sources(name="helpers", sources=["*.py", "!*_test.py"], resolve=parametrize("pants-plugins", "core-tests"))

@@ -10,7 +10,7 @@ import gc
 import os
 import subprocess
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Iterator, Mapping, Optional, Sequence
 
 import pytest
 
@@ -45,8 +45,8 @@ def git(repo: Path, *args: str, input: Optional[str] = None) -> str:
     return proc.stdout.strip()
 
 
-def init_repo(repo: Path, branch: str = "main") -> Path:
-    """Make `repo` a git repository on `branch` and commit every file already in it.
+def init_repo(repo: Path, branch: str = "main", ignored: Sequence[str] = ()) -> Path:
+    """Make `repo` a git repository on `branch` and commit every file already in it, and the `ignored` ones.
 
     Dot-files and Pants' own state (`.pants.d`, `BUILDROOT`, `dist/`) stay untracked.
     """
@@ -54,8 +54,27 @@ def init_repo(repo: Path, branch: str = "main") -> Path:
     git(repo, "init", "--quiet", f"--initial-branch={branch}")
     (repo / ".git" / "info" / "exclude").write_text(".*\n!.gitignore\n/BUILDROOT\n/dist/\n")
     git(repo, "add", "-A")
+    if ignored:
+        git(repo, "add", "--force", "--", *ignored)
     git(repo, "commit", "--quiet", "--allow-empty", "-m", "initial commit")
     return repo
+
+
+@pytest.fixture(scope="session")
+def shared_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The `SharedExample` of this pytest process: one copy of the example monorepo and its pantsd."""
+    from example_repo import SharedExample
+
+    example = SharedExample(tmp_path_factory.mktemp("example"))
+    yield example
+    example.stop()
+
+
+@pytest.fixture
+def example(shared_example: Any) -> Any:
+    """The shared example monorepo as first copied, served by a pantsd that earlier tests warmed."""
+    shared_example.reset()
+    return shared_example
 
 
 CALLER_ENV = ("PATH", "HOME", "PYENV_ROOT", *GIT_IDENTITY)
@@ -66,9 +85,9 @@ CALLER_ENV = ("PATH", "HOME", "PYENV_ROOT", *GIT_IDENTITY)
 def rule_runner() -> Any:
     """A RuleRunner with the whole backend, Python distributions and requirements; see `run_goal`."""
     release_earlier_rule_runners()
-    from pants.backend.python.macros.python_artifact import PythonArtifact
-    from pants.backend.python.target_types import PythonDistribution, PythonRequirementTarget
-    from pants.testutil.rule_runner import RuleRunner
+    from pants.backend.python.macros.python_artifact import PythonArtifact  # pants: no-infer-dep (see tests/BUILD)
+    from pants.backend.python.target_types import PythonDistribution, PythonRequirementTarget  # pants: no-infer-dep (see tests/BUILD)
+    from pants.testutil.rule_runner import RuleRunner  # pants: no-infer-dep (see tests/BUILD)
 
     from calver_release import register
 
@@ -87,7 +106,7 @@ def release_earlier_rule_runners() -> None:
 
 def run_goal(rule_runner: Any, goal: Any, *args: str, global_args: tuple = (), env: Optional[Mapping[str, str]] = None) -> Any:
     """Run `goal` with `args` as a shell would: the caller's `CALLER_ENV` variables, or exactly `env`."""
-    from pants.testutil.rule_runner import mock_console
+    from pants.testutil.rule_runner import mock_console  # pants: no-infer-dep (see tests/BUILD)
 
     with mock_console(rule_runner.options_bootstrapper):
         if env is not None:

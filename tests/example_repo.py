@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Dict, List, Mapping, Optional
 
-from conftest import init_repo
+from conftest import git, init_repo
 
 EXAMPLE = "examples/monorepo"
+PANTS_LOG_LINE = re.compile(r"\d\d:\d\d:\d\d\.\d\d \[[A-Z]+\] ")
+RESTARTED = "Filesystem changed during run: retrying"
+"""What Pants logs (at `info`) when it restarts a goal whose inputs changed during the run."""
 
 
 def source_checkout() -> Path:
@@ -35,9 +40,14 @@ class PantsRun:
         return self
 
     @property
+    def messages(self) -> List[str]:
+        """The lines on stderr that are not Pants' own log lines: what the goal printed there."""
+        return [line for line in self.stderr.strip().splitlines() if not PANTS_LOG_LINE.match(line)]
+
+    @property
     def error_line(self) -> str:
-        """The last line Pants printed on stderr: where a goal reports a user error."""
-        return self.stderr.strip().splitlines()[-1]
+        """The goal's last line on stderr: where it reports a user error."""
+        return self.messages[-1]
 
     def __str__(self) -> str:
         return f"{self.command} exited {self.exit_code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
@@ -55,23 +65,34 @@ def copy_example(tmp_path: Path) -> Path:
     shutil.copytree(
         source / EXAMPLE, example, symlinks=True, ignore=shutil.ignore_patterns(".pants.d", ".pids", "dist")
     )
-    return init_repo(example)
+    # The sample data the checkout tracks although the example's .gitignore names it.
+    listing = git(source, "ls-files", "--cached", "--ignored", "--exclude-standard", "--", EXAMPLE)
+    return init_repo(example, ignored=[str(Path(path).relative_to(EXAMPLE)) for path in listing.splitlines()])
 
 
-def run_pants(build_root: Path, *args: str, pantsd: bool = False, env: Optional[Mapping[str, str]] = None) -> PantsRun:
-    """Run the real launcher in `build_root` with `env` added to ours; without pantsd unless asked.
+def run_pants(
+    build_root: Path,
+    *args: str,
+    pantsd: bool = False,
+    level: str = "warn",
+    env: Optional[Mapping[str, str]] = None,
+    launcher: str = "../../pants",
+) -> PantsRun:
+    """Run the real `launcher` in `build_root` with `env` added to ours; without pantsd unless asked.
 
-    A nested Pants must not use pantsd; a test that does stops it with `stop_pantsd`.
+    A nested Pants must not use pantsd; a test that does stops it with `stop_pantsd`. pytest's
+    `PYTEST_CURRENT_TEST` stays out: Pants' Python backend skips a user error when it sees it.
     """
     env = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"},
         **(env or {}),
         "PANTS_PANTSD": "true" if pantsd else "false",
         "PANTS_SHOW_LOG_TARGET": "false",
-        "PANTS_LEVEL": "warn",
+        "PANTS_LEVEL": level,
     }
-    # A cold Pants on a busy machine can take minutes (the first run also builds PEXes).
-    proc = subprocess.run(["../../pants", *args], cwd=build_root, capture_output=True, text=True, env=env, timeout=900)
+    # A cold Pants on a busy machine can take minutes (the first run also builds PEXes or resolves
+    # plugins from the package index).
+    proc = subprocess.run([launcher, *args], cwd=build_root, capture_output=True, text=True, env=env, timeout=900)
     return PantsRun(f"pants {' '.join(args)}", proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -82,9 +103,56 @@ def pantsd_pid(build_root: Path) -> int:
 
 
 def stop_pantsd(build_root: Path) -> None:
-    """Terminate the pantsd a test started in `build_root`, if any."""
+    """Terminate the pantsd a test started in `build_root`, if any, and wait (up to a minute) until it has gone."""
     for pid_file in build_root.glob(".pids/*/pantsd/pid"):
         try:
-            os.kill(int(pid_file.read_text()), signal.SIGTERM)
+            pid = int(pid_file.read_text())
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(600):
+                time.sleep(0.1)
+                os.kill(pid, 0)
         except (ProcessLookupError, ValueError):
             pass
+
+
+class SharedExample:
+    """One copy of the example and one pantsd for all the end-to-end tests of a pytest process.
+
+    A cold Pants spends about 15 s here building its rule graph, a run served by a warm pantsd
+    about 1 s, so the tests share the daemon and `reset` puts the copy back as first copied
+    between them. Every run is at `info` level and fails on a goal that Pants restarted.
+    """
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.root = copy_example(tmp_path)
+        self._refs = self._read_refs()
+        self._config = (self.root / ".git" / "config").read_text()
+
+    def run(self, *args: str, env: Optional[Mapping[str, str]] = None) -> PantsRun:
+        """Run `pants args...` through the shared pantsd, with `env` added to ours."""
+        result = run_pants(self.root, *args, pantsd=True, level="info", env=env)
+        assert RESTARTED not in result.stderr, result
+        return result
+
+    def reset(self) -> Path:
+        """Restore the refs, HEAD, index, work tree and git config as first copied; drop every worktree and
+        the plugin's state under `.git`. Pants' own `.pants.d`/`.pids` stay, and so does pantsd."""
+        shutil.rmtree(self.root / ".git" / "calver-release", ignore_errors=True)
+        git(self.root, "worktree", "prune")
+        refs = self._read_refs()
+        commands = [f"delete {ref}" for ref in refs.keys() - self._refs.keys()]
+        commands += [f"update {ref} {sha}" for ref, sha in self._refs.items() if refs.get(ref) != sha]
+        if commands:
+            git(self.root, "update-ref", "--no-deref", "--stdin", input="".join(f"{c}\n" for c in commands))
+        git(self.root, "symbolic-ref", "HEAD", "refs/heads/main")
+        git(self.root, "reset", "--quiet", "--hard")
+        git(self.root, "clean", "-ffdxq", "-e", "/.pants.d", "-e", "/.pids")
+        (self.root / ".git" / "config").write_text(self._config)
+        return self.root
+
+    def stop(self) -> None:
+        stop_pantsd(self.root)
+
+    def _read_refs(self) -> Dict[str, str]:
+        listing = git(self.root, "for-each-ref", "--format=%(refname) %(objectname)")
+        return dict(line.split(" ") for line in listing.splitlines())

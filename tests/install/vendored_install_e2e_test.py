@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 from pathlib import Path
 
-from example_repo import source_checkout
+from example_repo import source_checkout, stop_pantsd
 from install_repo import fresh_repo, launch
 
 from calver_release.register import MISSING_REQUIREMENTS
@@ -49,11 +47,7 @@ def test_with_pantsd(tmp_path: Path) -> None:
     try:
         run = launch(repo, "release-version", pantsd=True)
     finally:
-        for pid_file in repo.glob(".pids/*/pantsd/pid"):
-            try:
-                os.kill(int(pid_file.read_text()), signal.SIGTERM)  # the pantsd this test started
-            except ProcessLookupError:
-                pass
+        stop_pantsd(repo)
     assert (run.exit_code, run.stdout) == (1, ""), str(run)
     # Pants' own lines around it: `[ERROR] <message>`, then where to read about troubleshooting.
     errors = [line for line in run.stderr.splitlines() if "[ERROR]" in line]

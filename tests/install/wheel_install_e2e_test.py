@@ -18,7 +18,7 @@ from textwrap import dedent
 
 import pytest
 from conftest import git
-from example_repo import source_checkout
+from example_repo import source_checkout, stop_pantsd
 from install_repo import fresh_repo, launch
 
 from calver_release.release.calver import CalVer
@@ -92,33 +92,37 @@ def test_a_fresh_repository_with_the_wheel_url(tmp_path: Path, wheel: Path) -> N
         ),
         MONOREPO,
     )
-    shown = launch(repo, "release-version").assert_success()
-    assert (shown.stdout, shown.stderr) == ("24.09.0rc1\n", "")
-    check = launch(repo, "release-version", "--check").assert_success()
-    assert (check.stdout, check.stderr) == ("", "")
+    # One pantsd serves the four runs: a cold Pants costs about 15 s here.
+    try:
+        shown = launch(repo, "release-version", pantsd=True).assert_success()
+        assert (shown.stdout, shown.stderr) == ("24.09.0rc1\n", "")
+        check = launch(repo, "release-version", "--check", pantsd=True).assert_success()
+        assert (check.stdout, check.stderr) == ("", "")
 
-    launch(repo, "package", "::").assert_success()
-    (built,) = (repo / "dist").glob("*.whl")
-    assert built.name == "acme_client-24.9.0rc1-py3-none-any.whl"
-    meta = metadata(built)
-    assert (meta["Name"], meta["Version"], meta.get_all("Classifier")) == (
-        "acme-client",
-        "24.9.0rc1",
-        ["Development Status :: 4 - Beta"],
-    )
+        launch(repo, "package", "::", pantsd=True).assert_success()
+        (built,) = (repo / "dist").glob("*.whl")
+        assert built.name == "acme_client-24.9.0rc1-py3-none-any.whl"
+        meta = metadata(built)
+        assert (meta["Name"], meta["Version"], meta.get_all("Classifier")) == (
+            "acme-client",
+            "24.9.0rc1",
+            ["Development Status :: 4 - Beta"],
+        )
 
-    # The release commit and tag, by the executor the wheel ships.
-    git(repo, "switch", "--quiet", "-c", "24.09")
-    release = launch(repo, "release-version", "--bump=final", "--tag-release").assert_success()
-    head = git(repo, "rev-parse", "HEAD")
-    assert release.stdout == dedent(
-        f"""\
-        24.09.0rc1 -> 24.09.0
-        Committed {head[:12]} on 24.09: release: 24.09.0 (VERSION)
-        Tagged 24.09.0 (annotated) at {head[:12]}: Release v24.09.0
-        """
-    )
-    assert git(repo, "status", "--porcelain") == ""
+        # The release commit and tag, by the executor the wheel ships.
+        git(repo, "switch", "--quiet", "-c", "24.09")
+        release = launch(repo, "release-version", "--bump=final", "--tag-release", pantsd=True).assert_success()
+        head = git(repo, "rev-parse", "HEAD")
+        assert release.stdout == dedent(
+            f"""\
+            24.09.0rc1 -> 24.09.0
+            Committed {head[:12]} on 24.09: release: 24.09.0 (VERSION)
+            Tagged 24.09.0 (annotated) at {head[:12]}: Release v24.09.0
+            """
+        )
+        assert git(repo, "status", "--porcelain") == ""
+    finally:
+        stop_pantsd(repo)
 
 
 def test_a_fresh_repository_with_the_name_and_find_links(tmp_path: Path, wheel: Path) -> None:

@@ -6,7 +6,7 @@ import zipfile
 from email.parser import Parser
 from pathlib import Path
 
-from example_repo import copy_example, run_pants
+from example_repo import SharedExample
 
 SERVER_SIDE = ["agent", "client", "common", "kernel", "manager", "storage-proxy", "webserver"]
 """Every distribution that declares no version of its own, the client SDK included."""
@@ -18,11 +18,11 @@ def metadata(wheel: Path):
         return Parser().parsestr(archive.read(name).decode())
 
 
-def test_package_stamps_every_distribution_without_a_version(tmp_path: Path) -> None:
-    repo = copy_example(tmp_path)
-    check = run_pants(repo, "release-version", "--check").assert_success()
+def test_package_stamps_every_distribution_without_a_version(example: SharedExample) -> None:
+    repo = example.root
+    check = example.run("release-version", "--check").assert_success()
     assert check.stdout == ""
-    run_pants(repo, "package", "::").assert_success()
+    example.run("package", "::").assert_success()
 
     wheels = {metadata(w)["Name"]: metadata(w) for w in sorted((repo / "dist").glob("*.whl"))}
     assert sorted(wheels) == sorted([f"backend.ai-{name}" for name in SERVER_SIDE] + ["backend.ai-plugin-sdk"])

@@ -11,7 +11,7 @@ from pathlib import Path
 from textwrap import dedent
 
 from conftest import git
-from example_repo import copy_example, run_pants
+from example_repo import SharedExample
 
 CHANGELOG_SCRIPT = dedent(
     """\
@@ -23,15 +23,15 @@ CHANGELOG_SCRIPT = dedent(
 )
 
 
-def test_rc_on_main_then_final_on_the_release_branch(tmp_path: Path, monkeypatch) -> None:
+def test_rc_on_main_then_final_on_the_release_branch(example: SharedExample, tmp_path: Path, monkeypatch) -> None:
     log = tmp_path / "release-commands.log"
     script = tmp_path / "changelog.sh"
     script.write_text(CHANGELOG_SCRIPT.format(log=log))
     script.chmod(0o755)
     monkeypatch.setenv("PANTS_RELEASE_VERSION_RELEASE_COMMANDS", f"['{script} {{version}}']")
-    repo = copy_example(tmp_path)
+    repo = example.root
 
-    rc = run_pants(repo, "release-version", "--bump=rc", "--tag-release").assert_success()
+    rc = example.run("release-version", "--bump=rc", "--tag-release").assert_success()
     head = git(repo, "rev-parse", "HEAD")
     assert rc.stdout == dedent(
         f"""\
@@ -43,9 +43,9 @@ def test_rc_on_main_then_final_on_the_release_branch(tmp_path: Path, monkeypatch
     assert rc.error_line == "Push with `git push --atomic origin main 24.09.0rc2`"
     assert git(repo, "describe", "--tags", "--exact-match") == "24.09.0rc2"
 
-    run_pants(repo, "release-version", "--cut-release").assert_success()
+    example.run("release-version", "--cut-release").assert_success()
     git(repo, "switch", "--quiet", "24.09")
-    final = run_pants(repo, "release-version", "--bump=final", "--tag-release").assert_success()
+    final = example.run("release-version", "--bump=final", "--tag-release").assert_success()
     head = git(repo, "rev-parse", "HEAD")
     assert final.stdout.splitlines() == [
         "24.09.0rc2 -> 24.09.0",

@@ -1,4 +1,8 @@
-"""The real `./pants topic-switch` on a copy of the example monorepo: A -> B -> A with SQLite."""
+"""The real `./pants topic-switch` on a copy of the example monorepo: A -> B -> A with SQLite.
+
+It runs under pantsd, as users do. The branches' `pants.toml` differ, and pantsd exits when that
+file changes, letting the run in progress finish: the switching run must still complete, each step once.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,12 @@ import sqlite3
 import subprocess
 from pathlib import Path
 from textwrap import dedent
+from typing import Iterator
+
+import pytest
 
 from conftest import git
-from example_repo import copy_example, run_pants
+from example_repo import copy_example, run_pants, stop_pantsd
 
 VERSIONS = "src/ai/backend/manager/models/alembic/versions"
 MAIN_HEAD = "8b2e4d6f9a01"
@@ -49,9 +56,16 @@ def tables(db: Path) -> list:
         return [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
 
 
-def test_switch_there_and_back_runs_every_step_once(tmp_path: Path, monkeypatch) -> None:
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[Path]:
+    """A copy of the example; the pantsd a test starts in it stops afterwards."""
     repo = copy_example(tmp_path)
-    run_pants(repo, "export", "--resolve=python-default").assert_success()
+    yield repo
+    stop_pantsd(repo)
+
+
+def test_switch_there_and_back_runs_every_step_once(repo: Path, tmp_path: Path, monkeypatch) -> None:
+    run_pants(repo, "export", "--resolve=python-default", pantsd=True).assert_success()
     (python,) = repo.glob("dist/export/python/virtualenvs/python-default/*/bin/python")
     log, db = tmp_path / "alembic.log", tmp_path / "manager.sqlite"
     wrapper = tmp_path / "alembic-recording"
@@ -67,7 +81,7 @@ def test_switch_there_and_back_runs_every_step_once(tmp_path: Path, monkeypatch)
     with sqlite3.connect(db) as connection:
         connection.execute("INSERT INTO users (id, email) VALUES (1, 'ada@example.com')")
 
-    there = run_pants(repo, "topic-switch", "--to=topic-b", "--export=all").assert_success()
+    there = run_pants(repo, "topic-switch", "--to=topic-b", "--export=all", pantsd=True).assert_success()
     assert there.stdout == dedent(
         """\
         Switched `topic-a` -> `topic-b`
@@ -80,7 +94,7 @@ def test_switch_there_and_back_runs_every_step_once(tmp_path: Path, monkeypatch)
     assert git(repo, "branch", "--show-current") == "topic-b"
     assert tables(db) == ["alembic_version", "groups", "keypairs", "users"]
 
-    back = run_pants(repo, "topic-switch", "--to=topic-a").assert_success()
+    back = run_pants(repo, "topic-switch", "--to=topic-a", pantsd=True).assert_success()
     assert back.stdout.splitlines()[:2] == ["Switched `topic-b` -> `topic-a`", "alembic.ini: undid 1, applied 1; at a1"]
     assert git(repo, "branch", "--show-current") == "topic-a"
     assert tables(db) == ["alembic_version", "keypairs", "sessions", "users"]

@@ -6,7 +6,7 @@ import json
 from textwrap import dedent
 
 from conftest import git
-from example_repo import copy_example, run_pants
+from example_repo import SharedExample
 
 VERSIONS = "src/ai/backend/manager/models/alembic/versions"
 MAIN_HEAD = "8b2e4d6f9a01"
@@ -37,8 +37,8 @@ GROUPS = dedent(
 )
 
 
-def test_notes_between_two_commits_of_the_example(tmp_path) -> None:
-    repo = copy_example(tmp_path)
+def test_notes_between_two_commits_of_the_example(example: SharedExample) -> None:
+    repo = example.root
     (repo / "VERSION").write_text("24.09.0\n")
     git(repo, "commit", "-qam", "release: 24.09.0")
     git(repo, "tag", "24.09.0")
@@ -53,11 +53,11 @@ def test_notes_between_two_commits_of_the_example(tmp_path) -> None:
     git(repo, "commit", "-qm", "release: 24.09.1")
     new = git(repo, "rev-parse", "HEAD")
     # The distributions and their versions come through the same rules as stamping: compare with release-version.
-    components = json.loads(run_pants(repo, "release-version", "--format=json").assert_success().stdout)["components"]
+    components = json.loads(example.run("release-version", "--format=json").assert_success().stdout)["components"]
     server_side = sorted(c["name"] for c in components if c["server_side"])
     assert {c["version"] for c in components if c["server_side"]} == {"24.9.1"}
 
-    result = run_pants(repo, "upgrade-notes", "--from=24.09.0", "--format=json").assert_success()
+    result = example.run("upgrade-notes", "--from=24.09.0", "--format=json").assert_success()
 
     pip = (
         f"python -m pip install $(python -m pip show {' '.join(server_side)} 2>/dev/null "
@@ -125,7 +125,7 @@ def test_notes_between_two_commits_of_the_example(tmp_path) -> None:
         ],
     }
 
-    refused = run_pants(repo, "upgrade-notes", "--from=24.09.1")
+    refused = example.run("upgrade-notes", "--from=24.09.1")
     assert (refused.exit_code, refused.stdout, refused.error_line) == (
         1,
         "",
