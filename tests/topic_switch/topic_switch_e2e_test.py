@@ -65,6 +65,10 @@ def repo(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_switch_there_and_back_runs_every_step_once(repo: Path, tmp_path: Path, monkeypatch) -> None:
+    branch(repo, "topic-b", {f"{VERSIONS}/b1_groups.py": revision("b1", "groups"), "pants.toml": (repo / "pants.toml").read_text() + "# b\n"})
+    toml = (repo / "configs/manager/sample.toml").read_text().replace("num-proc = 4", "num-proc = 8")
+    branch(repo, "topic-a", {f"{VERSIONS}/a1_sessions.py": revision("a1", "sessions"), "configs/manager/sample.toml": toml})
+    # The daemon this run starts on `topic-a` serves the first switch too.
     run_pants(repo, "export", "--resolve=python-default", pantsd=True).assert_success()
     (python,) = repo.glob("dist/export/python/virtualenvs/python-default/*/bin/python")
     log, db = tmp_path / "alembic.log", tmp_path / "manager.sqlite"
@@ -74,9 +78,6 @@ def test_switch_there_and_back_runs_every_step_once(repo: Path, tmp_path: Path, 
     monkeypatch.setenv("PANTS_TOPIC_SWITCH_ALEMBIC_COMMAND", f"['{wrapper}']")
     monkeypatch.setenv("PANTS_TOPIC_SWITCH_DB_URLS", f"{{'alembic.ini': 'sqlite:///{db}'}}")
 
-    branch(repo, "topic-b", {f"{VERSIONS}/b1_groups.py": revision("b1", "groups"), "pants.toml": (repo / "pants.toml").read_text() + "# b\n"})
-    toml = (repo / "configs/manager/sample.toml").read_text().replace("num-proc = 4", "num-proc = 8")
-    branch(repo, "topic-a", {f"{VERSIONS}/a1_sessions.py": revision("a1", "sessions"), "configs/manager/sample.toml": toml})
     subprocess.run([str(wrapper), "-c", "alembic.ini", "-x", f"db=sqlite:///{db}", "upgrade", "heads"], cwd=repo, check=True, timeout=120)
     with sqlite3.connect(db) as connection:
         connection.execute("INSERT INTO users (id, email) VALUES (1, 'ada@example.com')")
