@@ -107,8 +107,13 @@ def rule_runner() -> Any:
 
 def release_earlier_rule_runners() -> None:
     """Collect the RuleRunners of earlier tests now: each holds a file watcher, one of the 128
-    inotify instances a user may have, until the garbage collector frees it."""
+    inotify instances a user may have, until the garbage collector frees it.
+
+    What survives is then frozen, so the next collection scans only what later tests allocate rather
+    than all of Pants again (0.15 s a test).
+    """
     gc.collect()
+    gc.freeze()
 
 
 def run_goal(rule_runner: Any, goal: Any, *args: str, global_args: tuple = (), env: Optional[Mapping[str, str]] = None) -> Any:
