@@ -124,6 +124,13 @@ def current(repo: Path, ini: str, url: str) -> Tuple[str, ...]:
     return tuple(sorted(parse_alembic_current(alembic(repo, ini, url, "current"))))
 
 
+def sqlite_current(db: Path) -> Tuple[str, ...]:
+    """The revisions `current` reports for a SQLite database, read from its `alembic_version` table
+    without starting alembic (0.4 s a run)."""
+    with sqlite3.connect(db) as connection:
+        return tuple(sorted(revision for (revision,) in connection.execute("SELECT version_num FROM alembic_version")))
+
+
 def sqlite_tables(db: Path) -> Tuple[str, ...]:
     with sqlite3.connect(db) as connection:
         rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
