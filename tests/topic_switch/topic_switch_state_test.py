@@ -2,7 +2,9 @@
 
 Each test stops a switch at a step, then compares the line the goal prints (`describe_stop`,
 `describe_failed_abort`) with what the database, the branch and the journal really hold, and
-finishes with `--continue` or `--abort` as the executor runs them.
+finishes with `--continue` or `--abort` as the executor runs them. The switch stopped by a failing
+upgrade runs once; each case that starts from it gets a fresh copy, in place, since the journal
+names its paths.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ import shutil
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, NamedTuple, Tuple
 
 import psycopg2  # noqa: F401  (alembic's PostgreSQL driver, run in a subprocess)
 import pytest
-from alembic_repos import alembic, alembic_wrapper, commit, current, git, make_repo, revision_file
+from alembic_repos import alembic, alembic_wrapper, commit, git, make_repo, revision_file, sqlite_current
 from postgres_fixture import PostgresServer, postgres_server  # noqa: F401 (fixture)
 
 from calver_release.runtime.git import GitRepo
@@ -72,25 +74,57 @@ def statuses(path: Path) -> List[Status]:
     return [step.status for step in journal(path).steps]
 
 
-@pytest.fixture
-def upgrade_fails(tmp_path: Path) -> Tuple[Path, str]:
-    """On `topic-a` at a1; `topic-b` adds b1, then b2 whose upgrade raises until `fixed` exists."""
-    repo = make_repo(tmp_path, BASE, {"topic-a": [("a1", "r2", None, None)], "topic-b": [("b1", "r2", None, None)]})
-    git(repo, "switch", "-q", "topic-b")
-    commit(repo, {"migrations/versions/b2.py": guarded(("b2", "b1", None, None), tmp_path / "fixed", "b2 is broken")}, "b2")
+@pytest.fixture(scope="module")
+def database_at_a1(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database `alembic upgrade heads` brought to r1, r2 and a1, made once and copied by the
+    cases that start there (a1's failing `downgrade` does not change what its `upgrade` creates)."""
+    root = tmp_path_factory.mktemp("at-a1")
+    repo = make_repo(root, BASE, {"topic-a": [("a1", "r2", None, None)]})
     git(repo, "switch", "-q", "topic-a")
-    url = f"sqlite:///{tmp_path / 'main.sqlite'}"
-    alembic(repo, "alembic.ini", url, "upgrade", "heads")
-    return repo, url
+    alembic(repo, "alembic.ini", f"sqlite:///{root / 'main.sqlite'}", "upgrade", "heads")
+    return root / "main.sqlite"
 
 
-def test_a_failed_upgrade_reports_the_revision_the_database_is_at(tmp_path: Path, upgrade_fails) -> None:
-    repo, url = upgrade_fails
-    code, path = start(settings(repo, tmp_path, url))
+class Stopped(NamedTuple):
+    """A switch the executor stopped: the `tmp_path` it ran in, its repository, journal and exit code."""
+
+    root: Path
+    repo: Path
+    journal: Path
+    code: int
+
+
+@pytest.fixture(scope="module")
+def upgrade_failed_once(tmp_path_factory: pytest.TempPathFactory, database_at_a1: Path) -> Tuple[Stopped, Path]:
+    """From `topic-a` at a1 to `topic-b`, which adds b1, then b2 whose upgrade raises until `fixed`
+    exists: the stopped switch, and a copy of its directory as it stopped."""
+    root = tmp_path_factory.mktemp("upgrade-fails")
+    repo = make_repo(root, BASE, {"topic-a": [("a1", "r2", None, None)], "topic-b": [("b1", "r2", None, None)]})
+    git(repo, "switch", "-q", "topic-b")
+    commit(repo, {"migrations/versions/b2.py": guarded(("b2", "b1", None, None), root / "fixed", "b2 is broken")}, "b2")
+    git(repo, "switch", "-q", "topic-a")
+    shutil.copy(database_at_a1, root / "main.sqlite")
+    code, path = start(settings(repo, root, f"sqlite:///{root / 'main.sqlite'}"))
+    snapshot = tmp_path_factory.mktemp("upgrade-failed")
+    shutil.copytree(root, snapshot, symlinks=True, dirs_exist_ok=True)
+    return Stopped(root, repo, path, code), snapshot
+
+
+@pytest.fixture
+def upgrade_failed(upgrade_failed_once: Tuple[Stopped, Path]) -> Stopped:
+    """The switch stopped by b2's upgrade (b1 applied, on `topic-b`), restored where it ran."""
+    stopped, snapshot = upgrade_failed_once
+    shutil.rmtree(stopped.root)
+    shutil.copytree(snapshot, stopped.root, symlinks=True)
+    return stopped
+
+
+def test_a_failed_upgrade_reports_the_revision_the_database_is_at(upgrade_failed: Stopped) -> None:
+    code, path = upgrade_failed.code, upgrade_failed.journal
     assert code == 1
     assert statuses(path) == [DONE, DONE, FAILED]
     # b1 was applied before b2 raised: the plan would have said r2 ("downgraded") or b2 ("upgraded").
-    assert current(repo, "alembic.ini", url) == ("b1",)
+    assert sqlite_current(upgrade_failed.root / "main.sqlite") == ("b1",)
     assert stop_line(path) == (
         "topic-switch: step `upgrade` (upgrade heads alembic.ini: 2 to apply) failed (exit code 1: RuntimeError: "
         "b2 is broken); done: `downgrade`, `switch`; the checkout is on `topic-b`; alembic.ini at b1; fix the cause "
@@ -98,27 +132,25 @@ def test_a_failed_upgrade_reports_the_revision_the_database_is_at(tmp_path: Path
     )
 
 
-def test_a_failed_upgrade_then_continue(tmp_path: Path, upgrade_fails) -> None:
-    repo, url = upgrade_fails
-    code, path = start(settings(repo, tmp_path, url))
+def test_a_failed_upgrade_then_continue(upgrade_failed: Stopped) -> None:
+    root, repo, path, code = upgrade_failed
     assert code == 1
-    (tmp_path / "fixed").touch()
+    (root / "fixed").touch()
     assert run_journal(path, lambda line: None) == 0
-    assert (git(repo, "branch", "--show-current"), current(repo, "alembic.ini", url)) == ("topic-b", ("b2",))
+    assert (git(repo, "branch", "--show-current"), sqlite_current(root / "main.sqlite")) == ("topic-b", ("b2",))
     assert not path.exists()
 
 
-def test_a_failed_upgrade_then_abort(tmp_path: Path, upgrade_fails) -> None:
-    repo, url = upgrade_fails
-    code, path = start(settings(repo, tmp_path, url))
+def test_a_failed_upgrade_then_abort(upgrade_failed: Stopped) -> None:
+    root, repo, path, code = upgrade_failed
     assert code == 1
     lines: List[str] = []
     assert abort_journal(path, lines.append) == 0, lines
-    assert (git(repo, "branch", "--show-current"), current(repo, "alembic.ini", url)) == ("topic-a", ("a1",))
+    assert (git(repo, "branch", "--show-current"), sqlite_current(root / "main.sqlite")) == ("topic-a", ("a1",))
     assert not path.exists()
 
 
-def test_a_failed_abort_reports_what_is_left_to_undo(tmp_path: Path) -> None:
+def test_a_failed_abort_reports_what_is_left_to_undo(tmp_path: Path, database_at_a1: Path) -> None:
     """b1 applies, b2 fails; undoing b1 then fails too (its downgrade raises): the abort stops on `topic-b` at b1."""
     repo = make_repo(tmp_path, BASE, {"topic-a": [("a1", "r2", None, None)], "topic-b": []})
     git(repo, "switch", "-q", "topic-b")
@@ -126,12 +158,11 @@ def test_a_failed_abort_reports_what_is_left_to_undo(tmp_path: Path) -> None:
     commit(repo, {"migrations/versions/b1.py": broken_down}, "b1")
     commit(repo, {"migrations/versions/b2.py": guarded(("b2", "b1", None, None), tmp_path / "fixed", "b2 is broken")}, "b2")
     git(repo, "switch", "-q", "topic-a")
-    url = f"sqlite:///{tmp_path / 'main.sqlite'}"
-    alembic(repo, "alembic.ini", url, "upgrade", "heads")
-    code, path = start(settings(repo, tmp_path, url))
+    shutil.copy(database_at_a1, tmp_path / "main.sqlite")
+    code, path = start(settings(repo, tmp_path, f"sqlite:///{tmp_path / 'main.sqlite'}"))
     assert code == 1
     assert abort_journal(path, lambda line: None) == 1
-    assert (git(repo, "branch", "--show-current"), current(repo, "alembic.ini", url)) == ("topic-b", ("b1",))
+    assert (git(repo, "branch", "--show-current"), sqlite_current(tmp_path / "main.sqlite")) == ("topic-b", ("b1",))
     assert statuses(path) == [DONE, DONE, FAILED]
     assert describe_failed_abort(journal(path), dict(os.environ), "pants") == (
         "topic-switch: undoing step `upgrade` failed (undo: exit code 1: RuntimeError: b1 cannot be undone); still to "
@@ -140,18 +171,17 @@ def test_a_failed_abort_reports_what_is_left_to_undo(tmp_path: Path) -> None:
     )
     (tmp_path / "down-fixed").touch()
     assert abort_journal(path, lambda line: None) == 0
-    assert (git(repo, "branch", "--show-current"), current(repo, "alembic.ini", url)) == ("topic-a", ("a1",))
+    assert (git(repo, "branch", "--show-current"), sqlite_current(tmp_path / "main.sqlite")) == ("topic-a", ("a1",))
 
 
-def test_a_failed_downgrade_reports_the_branch_it_stayed_on(tmp_path: Path) -> None:
+def test_a_failed_downgrade_reports_the_branch_it_stayed_on(tmp_path: Path, database_at_a1: Path) -> None:
     repo = make_repo(tmp_path, BASE, {"topic-a": [], "topic-b": [("b1", "r2", None, None)]})
     git(repo, "switch", "-q", "topic-a")
     commit(repo, {"migrations/versions/a1.py": guarded(("a1", "r2", None, None), tmp_path / "fixed", "a1 is stuck", "downgrade")}, "a1")
-    url = f"sqlite:///{tmp_path / 'main.sqlite'}"
-    alembic(repo, "alembic.ini", url, "upgrade", "heads")
-    code, path = start(settings(repo, tmp_path, url))
+    shutil.copy(database_at_a1, tmp_path / "main.sqlite")
+    code, path = start(settings(repo, tmp_path, f"sqlite:///{tmp_path / 'main.sqlite'}"))
     assert code == 1
-    assert current(repo, "alembic.ini", url) == ("a1",)
+    assert sqlite_current(tmp_path / "main.sqlite") == ("a1",)
     assert stop_line(path) == (
         "topic-switch: step `downgrade` (downgrade alembic.ini: N=1 (a1)) failed (exit code 1: RuntimeError: a1 is "
         "stuck); done: none; the checkout is on `topic-a`; alembic.ini at a1; fix the cause and run "
@@ -159,25 +189,27 @@ def test_a_failed_downgrade_reports_the_branch_it_stayed_on(tmp_path: Path) -> N
     )
 
 
-def test_an_unreadable_database_is_reported_as_unknown(tmp_path: Path, upgrade_fails) -> None:
-    repo, url = upgrade_fails
-    code, path = start(settings(repo, tmp_path, url))
+def test_an_unreadable_database_is_reported_as_unknown(upgrade_failed: Stopped) -> None:
+    root, _repo, path, code = upgrade_failed
     assert code == 1
-    (tmp_path / "main.sqlite").unlink()
-    (tmp_path / "main.sqlite").mkdir()  # SQLite cannot open a directory
+    (root / "main.sqlite").unlink()
+    (root / "main.sqlite").mkdir()  # SQLite cannot open a directory
     assert stop_line(path).split("; ")[3] == (
         "alembic.ini unknown (`alembic current`: sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) "
         "unable to open database file)"
     )
 
 
-def test_a_revision_the_checked_out_code_lacks_is_reported_as_such(tmp_path: Path, upgrade_fails) -> None:
-    repo, url = upgrade_fails
-    code, path = start(settings(repo, tmp_path, url))
+def test_a_revision_the_checked_out_code_lacks_is_reported_as_such(upgrade_failed: Stopped) -> None:
+    root, _repo, path, code = upgrade_failed
     assert code == 1
-    with sqlite3.connect(tmp_path / "main.sqlite") as db:
+    with sqlite3.connect(root / "main.sqlite") as db:
         db.execute("UPDATE alembic_version SET version_num = 'zz9'")
     assert stop_line(path).split("; ")[3] == "alembic.ini at zz9 (a revision the checked-out code does not have)"
+
+
+VERSIONS = "SELECT string_agg(version_num, ',' ORDER BY version_num) FROM alembic_version"
+"""What `alembic current` reports, read with `psql`."""
 
 
 @pytest.mark.parametrize("then", ["continue", "abort"])
@@ -208,11 +240,11 @@ def test_a_failed_backup_step(
     if then == "continue":
         monkeypatch.setenv("PATH", f"{postgres_server.bindir}{os.pathsep}{no_pg_dump}")
         assert run_journal(path, lambda line: None) == 0
-        assert (git(repo, "branch", "--show-current"), current(repo, "alembic.ini", url)) == ("topic-b", ("b1",))
+        assert (git(repo, "branch", "--show-current"), postgres_server.psql(f"backup_{then}", VERSIONS)) == ("topic-b", "b1\n")
         assert "CREATE TABLE public.t_a1" in backup.read_text()
     else:
         assert abort_journal(path, lambda line: None) == 0
-        assert (git(repo, "branch", "--show-current"), current(repo, "alembic.ini", url)) == ("topic-a", ("a1",))
+        assert (git(repo, "branch", "--show-current"), postgres_server.psql(f"backup_{then}", VERSIONS)) == ("topic-a", "a1\n")
     assert not path.exists()
 
 
