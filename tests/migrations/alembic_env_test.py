@@ -118,6 +118,12 @@ def current(repo: Path, ini: str, db: Path) -> Tuple[str, ...]:
     return tuple(sorted(parse_alembic_current(alembic(repo, ini, db, "current"))))
 
 
+def revisions_in(db: Path) -> Tuple[str, ...]:
+    """What `current` reports, read from the `alembic_version` table without starting alembic (0.4 s a run)."""
+    with sqlite3.connect(db) as connection:
+        return tuple(sorted(revision for (revision,) in connection.execute("SELECT version_num FROM alembic_version")))
+
+
 def tables(db: Path) -> Tuple[str, ...]:
     with sqlite3.connect(db) as connection:
         rows = connection.execute(
@@ -150,18 +156,19 @@ def summary(ini: str, plan: MigrationPlan) -> Expected:
 
 
 def switch_and_check(repo: Path, ini: str, db: Path) -> Expected:
-    """Upgrade `topic`, plan, downgrade as planned, switch to `main`, `upgrade heads`, undo it; check each step."""
+    """Upgrade `topic`, plan from `alembic current`, downgrade as planned, switch to `main`, `upgrade heads`,
+    undo it; check each step."""
     alembic(repo, ini, db, "upgrade", "heads")
     plan = plan_switch(repo, "topic", "main", ini, parse_alembic_current(alembic(repo, ini, db, "current")))
     for command in plan.downgrade.commands:
         alembic(repo, ini, db, *command)
-    assert current(repo, ini, db) == plan.downgrade.kept_heads
+    assert revisions_in(db) == plan.downgrade.kept_heads
     kept = tables(db)
     assert set(kept).isdisjoint(plan.downgrade.to_undo)
     git(repo, "switch", "-q", "main")
     alembic(repo, ini, db, "upgrade", "heads")
     assert tables(db) == tuple(sorted(kept + plan.to_apply))
-    assert current(repo, ini, db) == plan.target_heads
+    assert revisions_in(db) == plan.target_heads
     for command in plan.undo_upgrade:
         alembic(repo, ini, db, *command)
     assert tables(db) == kept
