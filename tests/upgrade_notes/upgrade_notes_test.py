@@ -7,12 +7,13 @@ real alembic, from a database at `--from`'s heads, to the heads the report promi
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from textwrap import dedent
 from typing import Callable
 
 import pytest
-from alembic_repos import current, sqlite_tables
+from alembic_repos import sqlite_current, sqlite_tables
 from conftest import git
 from release_history import BASE, DB, compose, make_history, notes_of, release, revision, run_commands
 
@@ -225,8 +226,7 @@ def test_patch_update_commands_bring_the_database_to_the_heads(patch_history: Pa
     git(repo, "checkout", "-q", "main")
     (database_step,) = [step for step in notes.steps if step.title == "Upgrade the database."]
     run_commands(repo, tmp_path, database_step.commands)
-    url = f"sqlite:///{repo / DB}"
-    assert current(repo, "alembic.ini", url) == notes.database[0].heads == ("a3",)
+    assert sqlite_current(repo / DB) == notes.database[0].heads == ("a3",)
     assert sqlite_tables(repo / DB) == ("alembic_version", "t_a1", "t_a2", "t_a3")
 
 
@@ -272,7 +272,7 @@ def test_reparented_and_removed_revisions_are_downgraded_first(reparented_histor
     assert sqlite_tables(repo / DB) == ("alembic_version", "t_a1")
     git(repo, "checkout", "-q", "main")
     run_commands(repo, tmp_path, notes.steps[4].commands)
-    assert current(repo, "alembic.ini", f"sqlite:///{repo / DB}") == ("p1",)
+    assert sqlite_current(repo / DB) == ("p1",)
     assert sqlite_tables(repo / DB) == ("alembic_version", "t_a1", "t_m1", "t_p1")
 
 
@@ -512,14 +512,17 @@ def test_a_build_root_below_the_repository_root(tmp_path: Path) -> None:
     )
 
 
-def bad_history(tmp_path: Path) -> Path:
-    repo = make_history(tmp_path)
+@pytest.fixture(scope="module")
+def bad_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tags for each bad `--from`/`--to`, and a broken local config beside the repository; built once, copied per case."""
+    root = tmp_path_factory.mktemp("bad-history")
+    repo = make_history(root)
     release(repo, None, {"VERSION": None}, tag="no-version")
     release(repo, None, {"VERSION": "garbage\n"}, tag="bad-version")
     release(repo, None, {"VERSION": "24.03.1\n", "migrations/versions/bad.py": "revision = 'x'\ndown_revision = (\n"}, tag="bad-revision")
     release(repo, "24.03.1", {"migrations/versions/bad.py": None})
-    (tmp_path / "broken.toml").write_text("[db\nport = 1\n")
-    return repo
+    (root / "broken.toml").write_text("[db\nport = 1\n")
+    return root
 
 
 SAMPLE = "configs/manager/sample.toml"
@@ -599,8 +602,9 @@ SAMPLE = "configs/manager/sample.toml"
         ),
     ],
 )
-def test_bad_input_is_one_line_naming_the_ref_or_file(tmp_path: Path, run: Callable, message: str) -> None:
-    repo = bad_history(tmp_path)
+def test_bad_input_is_one_line_naming_the_ref_or_file(bad_history: Path, tmp_path: Path, run: Callable, message: str) -> None:
+    shutil.copytree(bad_history, tmp_path, dirs_exist_ok=True)
+    repo = tmp_path / "repo"
     with pytest.raises(UpgradeNotesError) as error:
         run(repo, tmp_path)
     names = {"head": git(repo, "rev-parse", "--short=12", "HEAD"), "no-version": git(repo, "rev-parse", "--short=12", "no-version")}
