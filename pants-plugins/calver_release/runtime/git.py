@@ -108,9 +108,17 @@ class GitRepo:
         return proc.stdout.strip() if proc.returncode == 0 else None
 
     def git_dir(self) -> Path:
-        """The repository's common git directory (shared by all worktrees), as an absolute path."""
-        path = Path(self.output("rev-parse", "--git-common-dir"))
-        return path if path.is_absolute() else (self.root / path).resolve()
+        """The repository's common git directory (shared by all worktrees), as an absolute path.
+
+        Asked of git once per `GitRepo`: a backport finds its state and worktree through it a score of
+        times, and each answer would be another git process.
+        """
+        cached = self.__dict__.get("_git_dir")
+        if cached is None:
+            path = Path(self.output("rev-parse", "--git-common-dir"))
+            cached = path if path.is_absolute() else (self.root / path).resolve()
+            object.__setattr__(self, "_git_dir", cached)
+        return cached
 
     def index_lock(self) -> Optional[Path]:
         """The index lock file of this worktree when one exists (a git process running, or one that crashed)."""
