@@ -17,7 +17,7 @@ def commit(repo: Path, message: str, files: Dict[str, str], author: str = FIXER,
     for name, text in files.items():
         (repo / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / name).write_text(text)
-        git(repo, "add", name)
+    git(repo, "add", "--", *files)
     git(repo, "commit", "-q", "--cleanup=verbatim", "-F", "-", f"--author={author}", f"--date={date}", input=message)
     return git(repo, "rev-parse", "HEAD")
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Dict, List
@@ -56,16 +57,22 @@ def backport(repo: Path, req: BackportRequest) -> tuple:
     return outcome, lines
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """`main` with `24.03` cut after the first commit and `24.09` after the second."""
-    path = tmp_path / "repo"
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`main` with `24.03` cut after the first commit and `24.09` after the second, built once."""
+    path = tmp_path_factory.mktemp("template") / "repo"
     subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True, timeout=60)
     commit(path, "Initial import\n", {"app.txt": "one\ntwo\nthree\n", "notes.txt": "v1\n"})
     git(path, "branch", "24.03")
     commit(path, "Add docs\n", {"docs.txt": "docs\n"})
     git(path, "branch", "24.09")
     return path
+
+
+@pytest.fixture
+def repo(template: Path, tmp_path: Path) -> Path:
+    """A copy of `template` (cheaper than its eleven git processes)."""
+    return Path(shutil.copytree(template, tmp_path / "repo", symlinks=True))
 
 
 # Clean picks ------------------------------------------------------------------------------------
