@@ -16,15 +16,23 @@ from calver_release.backport.goal import BackportGoal
 RESUME = "run `pants backport --continue` or `pants backport --abort`"
 
 
-@pytest.fixture
-def repo(rule_runner: RuleRunner) -> Path:
-    """`main` with `24.03` cut at the first commit and `24.09` at the second."""
-    rule_runner.write_files({"app.txt": "one\ntwo\nthree\n", "notes.txt": "v1\n"})
-    path = init_repo(Path(rule_runner.build_root))
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`main` with `24.03` cut at the first commit and `24.09` at the second, built once."""
+    path = tmp_path_factory.mktemp("template")
+    (path / "app.txt").write_text("one\ntwo\nthree\n")
+    (path / "notes.txt").write_text("v1\n")
+    init_repo(path)
     git(path, "branch", "24.03")
     commit(path, "Add docs\n", {"docs.txt": "docs\n"})
     git(path, "branch", "24.09")
     return path
+
+
+@pytest.fixture
+def repo(rule_runner: RuleRunner, template: Path) -> Path:
+    """A copy of `template` in the build root (cheaper than its eight git processes)."""
+    return Path(shutil.copytree(template, rule_runner.build_root, symlinks=True, dirs_exist_ok=True))
 
 
 def state_dir(repo: Path) -> Path:
