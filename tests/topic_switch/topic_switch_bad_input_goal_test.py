@@ -29,23 +29,31 @@ RECOVERY = (
 Prepare = Callable[[Path], None]
 
 
-@pytest.fixture
-def repo(rule_runner: RuleRunner) -> Path:
-    """`topic-a` (checked out) and `topic-b`, each with one revision on top of `main`'s `r1`."""
-    rule_runner.write_files(
-        {
-            "BUILD": "# a tracked file a backup must never overwrite\n",
-            "alembic.ini": "[alembic]\nscript_location = migrations\n",
-            "migrations/env.py": "# alembic's environment script; alembic itself does not run here\n",
-            "migrations/versions/r1.py": REVISION.format(rev="r1", down=None),
-            ".local/manager.sqlite": "not really a database, and ignored by git\n",
-        }
-    )
-    repo = init_repo(Path(rule_runner.build_root))
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`topic-a` (checked out) and `topic-b`, each with one revision on top of `main`'s `r1`; built once."""
+    repo = tmp_path_factory.mktemp("template")
+    files = {
+        "BUILD": "# a tracked file a backup must never overwrite\n",
+        "alembic.ini": "[alembic]\nscript_location = migrations\n",
+        "migrations/env.py": "# alembic's environment script; alembic itself does not run here\n",
+        "migrations/versions/r1.py": REVISION.format(rev="r1", down=None),
+        ".local/manager.sqlite": "not really a database, and ignored by git\n",
+    }
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    init_repo(repo)
     for branch, rev in (("topic-b", "b1"), ("topic-a", "a1")):
         git(repo, "switch", "-q", "-c", branch, "main")
         commit(repo, {f"migrations/versions/{rev}.py": REVISION.format(rev=rev, down="r1")})
     return repo
+
+
+@pytest.fixture
+def repo(rule_runner: RuleRunner, template: Path) -> Path:
+    """A copy of `template` in the build root."""
+    return Path(shutil.copytree(template, rule_runner.build_root, symlinks=True, dirs_exist_ok=True))
 
 
 def commit(repo: Path, files: Dict[str, Optional[str]]) -> None:
