@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence
 
@@ -113,12 +114,12 @@ class GitRepo:
         Asked of git once per `GitRepo`: a backport finds its state and worktree through it a score of
         times, and each answer would be another git process.
         """
-        cached = self.__dict__.get("_git_dir")
-        if cached is None:
-            path = Path(self.output("rev-parse", "--git-common-dir"))
-            cached = path if path.is_absolute() else (self.root / path).resolve()
-            object.__setattr__(self, "_git_dir", cached)
-        return cached
+        return self._common_dir
+
+    @cached_property
+    def _common_dir(self) -> Path:
+        path = Path(self.output("rev-parse", "--git-common-dir"))
+        return path if path.is_absolute() else (self.root / path).resolve()
 
     def index_lock(self) -> Optional[Path]:
         """The index lock file of this worktree when one exists (a git process running, or one that crashed)."""
