@@ -134,7 +134,7 @@ class SharedExample:
         assert RESTARTED not in result.stderr, result
         return result
 
-    def reset(self) -> Path:
+    def reset(self) -> None:
         """Restore the refs, HEAD, index, work tree and git config as first copied; drop every worktree and
         the plugin's state under `.git`. Pants' own `.pants.d`/`.pids` stay, and so does pantsd."""
         shutil.rmtree(self.root / ".git" / "calver-release", ignore_errors=True)
@@ -148,7 +148,6 @@ class SharedExample:
         git(self.root, "reset", "--quiet", "--hard")
         git(self.root, "clean", "-ffdxq", "-e", "/.pants.d", "-e", "/.pids")
         (self.root / ".git" / "config").write_text(self._config)
-        return self.root
 
     def stop(self) -> None:
         stop_pantsd(self.root)
