@@ -62,3 +62,24 @@ def test_unknown_revision_is_one_line(repo: Path) -> None:
     with pytest.raises(GitError) as error:
         CommitFiles.of(GitRepo(repo), "nope")
     assert str(error.value) == f"`nope`: no such commit in `{repo}`; check the name with `git log nope`"
+
+
+@pytest.mark.parametrize(
+    "pathspecs",
+    [("configs",), ("configs/",), ("configs/x",), ("a.txt",), ("con",), ("configs/x/sample.toml", "a.txt")],
+)
+def test_listings_after_the_whole_tree_are_filtered_as_git_lists_them(repo: Path, pathspecs: tuple) -> None:
+    """Once the whole tree is listed, no further `git ls-tree` runs, with the same answers."""
+    fresh, listed = CommitFiles.of(GitRepo(repo), "HEAD"), CommitFiles.of(GitRepo(repo), "HEAD")
+    listed.listing()
+    assert listed.listing(*pathspecs) == fresh.listing(*pathspecs)
+
+
+def test_glob_in_a_sha256_repository(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q", "-b", "main", "--object-format=sha256")
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs/sample.toml").write_text("[a]\n")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "first")
+    files = CommitFiles.of(GitRepo(tmp_path), "HEAD")
+    assert (len(files.commit), sorted(files.glob("configs/*.toml"))) == (64, ["configs/sample.toml"])

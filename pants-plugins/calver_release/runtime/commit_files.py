@@ -13,6 +13,12 @@ from calver_release.runtime.git import GitError, GitRepo
 BlobTexts = Dict[str, str]
 """Blob id -> text: shared between the commits of one plan, so an unchanged file is read once."""
 
+EMPTY_TREES = {
+    40: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+    64: "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
+}
+"""The empty tree's id in SHA-1 and SHA-256 repositories, by the length of an object id (`git hash-object -t tree /dev/null`)."""
+
 
 class CommitFiles:
     """The files of `commit`: listed with `git ls-tree`, read with one `git cat-file --batch` per call."""
@@ -33,9 +39,15 @@ class CommitFiles:
         return cls(repo, commit, texts)
 
     def listing(self, *pathspecs: str) -> Dict[str, str]:
-        """`{path: blob id}` of the files under `pathspecs` (files or directories), or of every file."""
-        if not pathspecs and self._everything is not None:
-            return dict(self._everything)
+        """`{path: blob id}` of the files under `pathspecs` (files or directories), or of every file.
+
+        Once every file has been listed, later listings are filtered from that one: no git process.
+        """
+        if self._everything is not None:
+            if not pathspecs:
+                return dict(self._everything)
+            prefixes = tuple(f"{spec.rstrip('/')}/" for spec in pathspecs)
+            return {path: oid for path, oid in self._everything.items() if path in pathspecs or path.startswith(prefixes)}
         output = self.repo.run("ls-tree", "-r", "-z", self.commit, "--", *pathspecs).stdout
         blobs = {}
         for entry in filter(None, output.split("\0")):
@@ -56,7 +68,7 @@ class CommitFiles:
         """
         if not patterns:
             return {}
-        empty_tree = self.repo.output("hash-object", "-t", "tree", "/dev/null")
+        empty_tree = EMPTY_TREES[len(self.commit)]
         pathspecs = (f":(glob){pattern}" for pattern in patterns)
         args = ("diff-tree", "-r", "-z", "--raw", "--relative", empty_tree, self.commit, "--", *pathspecs)
         output = self.repo.run(*args).stdout
