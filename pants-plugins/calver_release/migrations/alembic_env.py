@@ -12,6 +12,9 @@ from typing import Dict, Optional, Tuple
 from calver_release.migrations.revision_graph import Revision, RevisionGraph, parse_revision_source
 from calver_release.runtime.commit_files import CommitFiles
 
+DEFAULT_INI = "alembic.ini"
+"""The ini of the one alembic environment a repository has when none is configured."""
+
 _SEPARATORS = {"space": " ", "newline": "\n", "colon": ":", "semicolon": ";", "os": os.pathsep}
 _CURRENT_LINE = re.compile(r"^([\w-]+)(?: \([^)]*\))*\s*$")
 
