@@ -116,7 +116,7 @@ def packages(section: Packages) -> List[Block]:
         blocks += [Para("Third-party requirements:"), Table(("File", "Package", "Change", "From", "To"), rows)]
     elif not section.requirement_files:
         blocks.append(Para("Third-party requirements: unchanged."))
-    return blocks + not_read_blocks(section.not_read)
+    return blocks + ([Para("Not read:"), not_read_bullets(section.not_read)] if section.not_read else [])
 
 
 FORMAT_NAMES = {"pex": "Pants/pex JSON", "uv": "uv", "requirements": "pip requirements", "pyproject": "PEP 621 pyproject"}
@@ -129,11 +129,9 @@ def file_line(file: RequirementFile) -> str:
     return f"{tick(file.path)} ({file.kind}): {file.file}, {shown or 'not read'}"
 
 
-def not_read_blocks(not_read: Sequence[NotRead]) -> List[Block]:
+def not_read_bullets(not_read: Sequence[NotRead]) -> Bullets:
     """Files that could not be read, each with the ref and the reason."""
-    if not not_read:
-        return []
-    return [Para("Not read:"), Bullets(tuple(f"{tick(n.path)} at `--{n.ref}`: {n.reason}" for n in not_read))]
+    return Bullets(tuple(f"{tick(n.path)} at `--{n.ref}`: {n.reason}" for n in not_read))
 
 
 def database(environments: Sequence[DatabaseEnvironment]) -> List[Block]:
@@ -182,7 +180,8 @@ def configuration(section: Configuration) -> List[Block]:
                 )
             )
         blocks.append(Bullets(sample_lines(sample)))
-    blocks += not_read_blocks(section.not_read)
+    if section.not_read:
+        blocks += [Heading(3, "Samples not read"), not_read_bullets(section.not_read)]
     for check in section.local:
         heading = Heading(3, f"Local file {tick(check.local)} (sample {tick(check.sample)})")
         blocks += [heading, Bullets(local_lines(check))]
