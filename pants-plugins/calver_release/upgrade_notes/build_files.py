@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import ast
 import fnmatch
-import functools
 import posixpath
-import re
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Pattern, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from calver_release.runtime.commit_files import CommitFiles
+from calver_release.runtime.git_globs import glob_regex
 
 REQUIREMENT_GENERATORS = {
     "python_requirements": "requirements.txt",
@@ -122,17 +121,9 @@ def _last_match(path: str, is_dir: bool, rules: Sequence[str]) -> bool:
         pattern = pattern.rstrip("/")
         anchored = "/" in pattern
         target = path if anchored else posixpath.basename(path)
-        if pattern and _gitignore_regex(pattern.lstrip("/")).fullmatch(target):
+        if pattern and glob_regex(pattern.lstrip("/")).fullmatch(target):
             ignored = not negated
     return ignored
-
-
-@functools.lru_cache(maxsize=None)
-def _gitignore_regex(pattern: str) -> Pattern[str]:
-    """A gitignore glob as a regex: `*` and `?` stay within a path segment, `**` spans segments."""
-    parts = re.split(r"(\*\*/|/\*\*|\*|\?|\[[^\]]*\])", pattern)
-    translated = {"**/": "(?:.*/)?", "/**": "/.*", "*": "[^/]*", "?": "[^/]"}
-    return re.compile("".join(translated.get(part, part if part.startswith("[") else re.escape(part)) for part in parts))
 
 
 def declarations(path: str, text: str) -> Declarations:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
+from typing import Tuple
 
 from pants.base.build_root import BuildRoot
 from pants.engine.console import Console
@@ -17,6 +18,7 @@ from pants.util.strutil import help_text, softwrap
 
 from calver_release.halfstack.subsystem import HalfstackSubsystem
 from calver_release.release.subsystem import ReleaseVersionSubsystem
+from calver_release.runtime.commit_files import shared_blob_reader
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.topic_switch.goal import TopicSwitchSubsystem
 from calver_release.upgrade_notes.configs import DEFAULT_SAMPLE_GLOBS, parse_config_options
@@ -106,8 +108,22 @@ def compute_notes(
 ) -> UpgradeNotes:
     """Validate the options and refs, then build the notes from git objects."""
     pairs = parse_config_options(subsystem.local_configs)
-    update = resolve_update(repo, subsystem.from_ref, subsystem.to_ref, release.file, subsystem.allow_downgrade)
-    settings = NotesSettings(
+    with shared_blob_reader(repo):
+        update = resolve_update(repo, subsystem.from_ref, subsystem.to_ref, release.file, subsystem.allow_downgrade)
+        return build_notes(notes_settings(subsystem, release, topic, halfstack, global_options, repo, pairs), update)
+
+
+def notes_settings(
+    subsystem: UpgradeNotesSubsystem,
+    release: ReleaseVersionSubsystem,
+    topic: TopicSwitchSubsystem,
+    halfstack: HalfstackSubsystem,
+    global_options: GlobalOptions,
+    repo: GitRepo,
+    pairs: Tuple[Tuple[str, str], ...],
+) -> NotesSettings:
+    """The options `build_notes` depends on."""
+    return NotesSettings(
         repo=repo,
         inis=tuple(topic.alembic_inis),
         source_root=topic.import_root,
@@ -121,7 +137,6 @@ def compute_notes(
         scheme=release.scheme,
         pants=bin_name(),
     )
-    return build_notes(settings, update)
 
 
 @goal_rule

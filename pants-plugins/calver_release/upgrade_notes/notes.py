@@ -14,6 +14,7 @@ from calver_release.halfstack.compose import DEFAULT_DB_SERVICE, ComposeError
 from calver_release.migrations.alembic_env import AlembicEnvError, ParsedRevisions
 from calver_release.migrations.revision_graph import RevisionGraphError
 from calver_release.release.calver import Scheme
+from calver_release.runtime.commit_files import shared_blob_reader
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.runtime.pants_toml import PantsTomlError, python_resolves
 from calver_release.upgrade_notes import packages
@@ -65,20 +66,21 @@ def build_notes(settings: NotesSettings, update: Update) -> UpgradeNotes:
     """The whole report, read from git objects; UpgradeNotesError names the file or ref that is wrong."""
     old, new = update.old.files, update.new.files
     try:
-        parsed: ParsedRevisions = {}
-        for files in (old, new):
-            files.listing()  # one `git ls-tree` per commit: every later lookup is filtered from it
-        inis = alembic_inis(old, new, settings.inis)
-        for files in (old, new):
-            prefetch(files, inis, settings.source_root)
-        database = tuple(environment_notes(old, new, ini, settings.source_root, parsed) for ini in inis)
-        samples, samples_not_read = sample_changes(old, new, settings.sample_globs)
-        local = local_checks(old, new, settings.local_configs, settings.sample_globs, settings.repo.root)
-        package_notes = packages_of(settings, update)
-        halfstack = halfstack_changes(
-            old, new, update.old.version.series, update.new.version.series, settings.db_service, settings.pants
-        )
-        session_files = changed_files(settings.repo, old.commit, new.commit, settings.session_globs)
+        with shared_blob_reader(settings.repo):
+            parsed: ParsedRevisions = {}
+            for files in (old, new):
+                files.listing()  # one `git ls-tree` per commit: every later lookup is filtered from it
+            inis = alembic_inis(old, new, settings.inis)
+            for files in (old, new):
+                prefetch(files, inis, settings.source_root)
+            database = tuple(environment_notes(old, new, ini, settings.source_root, parsed) for ini in inis)
+            samples, samples_not_read = sample_changes(old, new, settings.sample_globs)
+            local = local_checks(old, new, settings.local_configs, settings.sample_globs, settings.repo.root)
+            package_notes = packages_of(settings, update)
+            halfstack = halfstack_changes(
+                old, new, update.old.version.series, update.new.version.series, settings.db_service, settings.pants
+            )
+            session_files = changed_files(settings.repo, old.commit, new.commit, settings.session_globs)
     except (AlembicEnvError, RevisionGraphError, ComposeError, GitError, PantsTomlError) as e:
         raise UpgradeNotesError(str(e)) from None
     notes = UpgradeNotes(
