@@ -154,3 +154,15 @@ def test_a_downgrade_needs_allow_downgrade(rule_runner: RuleRunner, repo: Path) 
         "downgrade",
         ["python -m alembic -c alembic.ini downgrade a2@a1"],
     )
+
+
+def test_alembic_environments_come_from_topic_switch_options(rule_runner: RuleRunner, repo: Path) -> None:
+    """`[topic-switch].alembic_inis` reaches upgrade-notes through the `AlembicSettings` rule."""
+    result = run_goal(rule_runner, UpgradeNotesGoal, "--from=24.03.0", "--topic-switch-alembic-inis=['accounts.ini']")
+    head = git(repo, "rev-parse", "HEAD")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        f"accounts.ini: alembic ini not found at `{head}` nor in the working tree (got no file); create it (e.g. from "
+        "its `.sample`) or fix the configured ini path\n",
+    )

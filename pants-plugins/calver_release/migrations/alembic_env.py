@@ -22,6 +22,18 @@ ParsedRevisions = Dict[Tuple[str, str], Optional[Revision]]
 """(blob id, path) -> the revision the file declares: a file unchanged between two commits is parsed once."""
 
 
+@dataclass(frozen=True)
+class AlembicSettings:
+    """Where a repository's alembic environments are: `[topic-switch].alembic_inis` and `import_root`.
+
+    `topic-switch` owns the options and provides this to other steps through a rule, so that
+    `upgrade-notes` reads them without depending on `topic-switch`.
+    """
+
+    inis: Tuple[str, ...]
+    import_root: str
+
+
 class AlembicEnvError(ValueError):
     """An alembic ini file is missing or does not describe where the revision files are."""
 

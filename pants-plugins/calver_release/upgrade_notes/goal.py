@@ -17,10 +17,10 @@ from pants.util.docutil import bin_name
 from pants.util.strutil import help_text, softwrap
 
 from calver_release.halfstack.subsystem import HalfstackSubsystem
+from calver_release.migrations.alembic_env import AlembicSettings
 from calver_release.release.subsystem import ReleaseVersionSubsystem
 from calver_release.runtime.commit_files import shared_blob_reader
 from calver_release.runtime.git import GitError, GitRepo
-from calver_release.topic_switch.goal import TopicSwitchSubsystem
 from calver_release.upgrade_notes.configs import DEFAULT_SAMPLE_GLOBS, parse_config_options
 from calver_release.upgrade_notes.notes import DEFAULT_SESSION_GLOBS, NotesSettings, build_notes
 from calver_release.upgrade_notes.render import render_markdown, render_text
@@ -101,7 +101,7 @@ class UpgradeNotesGoal(Goal):
 def compute_notes(
     subsystem: UpgradeNotesSubsystem,
     release: ReleaseVersionSubsystem,
-    topic: TopicSwitchSubsystem,
+    alembic: AlembicSettings,
     halfstack: HalfstackSubsystem,
     global_options: GlobalOptions,
     repo: GitRepo,
@@ -110,13 +110,13 @@ def compute_notes(
     pairs = parse_config_options(subsystem.local_configs)
     with shared_blob_reader(repo):
         update = resolve_update(repo, subsystem.from_ref, subsystem.to_ref, release.file, subsystem.allow_downgrade)
-        return build_notes(notes_settings(subsystem, release, topic, halfstack, global_options, repo, pairs), update)
+        return build_notes(notes_settings(subsystem, release, alembic, halfstack, global_options, repo, pairs), update)
 
 
 def notes_settings(
     subsystem: UpgradeNotesSubsystem,
     release: ReleaseVersionSubsystem,
-    topic: TopicSwitchSubsystem,
+    alembic: AlembicSettings,
     halfstack: HalfstackSubsystem,
     global_options: GlobalOptions,
     repo: GitRepo,
@@ -125,8 +125,8 @@ def notes_settings(
     """The options `build_notes` depends on."""
     return NotesSettings(
         repo=repo,
-        inis=tuple(topic.alembic_inis),
-        source_root=topic.import_root,
+        inis=alembic.inis,
+        source_root=alembic.import_root,
         sample_globs=tuple(subsystem.sample_globs),
         local_configs=pairs,
         db_service=halfstack.db_service,
@@ -144,7 +144,7 @@ async def upgrade_notes(
     console: Console,
     subsystem: UpgradeNotesSubsystem,
     release: ReleaseVersionSubsystem,
-    topic: TopicSwitchSubsystem,
+    alembic: AlembicSettings,
     halfstack: HalfstackSubsystem,
     global_options: GlobalOptions,
     build_root: BuildRoot,
@@ -152,7 +152,7 @@ async def upgrade_notes(
 ) -> UpgradeNotesGoal:
     repo = GitRepo(Path(build_root.path), dict(env))
     try:
-        notes = compute_notes(subsystem, release, topic, halfstack, global_options, repo)
+        notes = compute_notes(subsystem, release, alembic, halfstack, global_options, repo)
     except (UpgradeNotesError, GitError) as e:
         console.print_stderr(str(e))
         return UpgradeNotesGoal(exit_code=1)
