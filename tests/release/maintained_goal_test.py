@@ -305,10 +305,10 @@ BAD_REGISTRIES = [
         id="no-version",
     ),
     pytest.param(
-        'versions:\n  - version: "24.3"\n',
-        "entry 1: `version` is not a release line: release branch not written in the zero-padded scheme "
-        "(got `24.3`); name it `24.03`",
-        id="not-a-line-of-the-scheme",
+        'versions:\n  - version: "24.03.1"\n',
+        "entry 1: `version` is not a release line: not a release branch name (got `24.03.1`); "
+        "release branches are named `YY.MM`, as in `24.09` or `26.4`",
+        id="not-a-line",
     ),
     pytest.param(
         'versions:\n  - version: "23.09"\n    lts: "true"\n    retire_after: "2024-09-30"\n',
@@ -322,7 +322,8 @@ BAD_REGISTRIES = [
     ),
     pytest.param(
         'versions:\n  - version: "24.03"\n  - version: "22.09"\n',
-        "entry 2 (`22.09`) has no release branch (got no local branch `22.09`); create or fetch the branch, or remove the entry",
+        "entry 2 (`22.09`) has no release branch (got no local branch `22.09` or `22.9`); create or fetch the branch, or "
+        "remove the entry",
         id="no-branch",
     ),
 ]
@@ -354,9 +355,9 @@ def test_check_reports_the_registry(rule_runner: RuleRunner, repo: Path) -> None
         result,
         1,
         "",
-        f"`{REGISTRY}`: entry 1 (`24.09`) has no release branch (got no local branch `24.09`); "
+        f"`{REGISTRY}`: entry 1 (`24.09`) has no release branch (got no local branch `24.09` or `24.9`); "
         "create or fetch the branch, or remove the entry\n"
-        f"`{REGISTRY}`: entry 3 (`22.09`) has no release branch (got no local branch `22.09`); "
+        f"`{REGISTRY}`: entry 3 (`22.09`) has no release branch (got no local branch `22.09` or `22.9`); "
         "create or fetch the branch, or remove the entry\n",
     )
     rule_runner.write_files({REGISTRY: 'versions:\n  - version: "24.03"\n    lts: 1\n'})

@@ -41,11 +41,16 @@ def test_non_canonical_version_file(rule_runner: RuleRunner) -> None:
     assert_check(rule_runner, "`VERSION`: not in canonical form (got `24.09.0c1`); write `24.09.0rc1`")
 
 
-def test_unpadded_scheme(rule_runner: RuleRunner) -> None:
-    rule_runner.write_files({"VERSION": "26.08.0rc1\n"})
-    assert_check(
-        rule_runner, "`VERSION`: not in canonical form (got `26.08.0rc1`); write `26.8.0rc1`", args=["--no-pad-minor"]
-    )
+@pytest.mark.parametrize("args", [pytest.param([], id="padded-scheme"), pytest.param(["--no-pad-minor"], id="unpadded-scheme")])
+@pytest.mark.parametrize("version", ["24.09.0rc1", "26.8.0rc1"])
+def test_either_spelling_of_the_minor_passes_in_either_scheme(rule_runner: RuleRunner, version: str, args: list) -> None:
+    rule_runner.write_files({"VERSION": f"{version}\n"})
+    assert_check(rule_runner, args=args)
+
+
+def test_unpadded_version_file_keeps_its_spelling(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files({"VERSION": "26.8.0c1\n"})
+    assert_check(rule_runner, "`VERSION`: not in canonical form (got `26.8.0c1`); write `26.8.0rc1`")
 
 
 def test_package_version_files(rule_runner: RuleRunner) -> None:

@@ -88,7 +88,7 @@ def find_missing(
     problems: Dict[str, str] = {}
     branches = set(repo.local_branches())
     for version in versions:
-        tip, base = branch_point(repo, version, source_branch)
+        tip, base = branch_point(repo, registry.branch(version), source_branch)
         commits = source_commits(repo, base, source_branch)
         arrived = arrivals(repo, base, tip)
         waived_by_none = _waived_by_none(commits, registry, today)

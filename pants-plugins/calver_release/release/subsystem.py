@@ -24,16 +24,22 @@ class ReleaseVersionSubsystem(GoalSubsystem):
         """
         Show, set, bump or check the monorepo's calendar version, or cut a release branch.
 
-        With no option, prints the canonical version read from the version file. `--set`,
-        `--bump` and `--cut-release` change it; they are mutually exclusive. `--tag-release`
-        makes the release commit and tag, after `--set` or `--bump` when given.
+        With no option, prints the version read from the version file, in canonical form with
+        the minor as written (`24.09.9`, `26.4.10`). `--set`, `--bump` and `--cut-release` change
+        it, writing the scheme's spelling; they are mutually exclusive. `--tag-release` makes the
+        release commit and tag, after `--set` or `--bump` when given.
         """
     )
 
     output_format = EnumOption(
         "--format",
         default=OutputFormat.TEXT,
-        help="How to print the version: `text` (canonical), `pep440` (as setuptools writes it) or `json`.",
+        help=softwrap(
+            """
+            How to print the version: `text` (canonical, the minor as written), `pep440` (as
+            setuptools writes it) or `json`.
+            """
+        ),
     )
     set_version = StrOption(
         "--set",
@@ -129,8 +135,9 @@ class ReleaseVersionSubsystem(GoalSubsystem):
             canonical form, the per-package version files, the API version, zero-padded pins
             of first-party or calendar-versioned packages, and branch names that collide with
             tags or wear another series' release-branch name, and the registry of maintained lines
-            (well formed, every line with its branch). Return code 0 means no problem,
-            1 means at least one. Mutually exclusive with `--set`, `--bump` and `--cut-release`.
+            (well formed, every line with its branch). Either spelling of the minor passes.
+            Return code 0 means no problem, 1 means at least one. Mutually exclusive with `--set`,
+            `--bump` and `--cut-release`.
             """
         ),
     )
@@ -144,8 +151,10 @@ class ReleaseVersionSubsystem(GoalSubsystem):
         advanced=True,
         help=softwrap(
             """
-            Zero-pad the minor to two digits (`24.09.0`, release branch `24.09`), as the classic
-            Backend.AI process does. Off gives the unpadded `year.sprint.patch` scheme (`26.8.0`).
+            Write the minor zero-padded to two digits (`24.09.0`, release branch `24.09`), as the
+            classic Backend.AI process does. Off writes the unpadded `year.sprint.patch` scheme
+            (`26.8.0`). It decides only what `--set`, `--bump`, `--cut-release` and `--tag-release`
+            write: versions, tags, branches and registry entries are read in either spelling.
             """
         ),
     )
