@@ -79,6 +79,8 @@ def test_maintained_shows_expired_lines_until_removed(rule_runner: RuleRunner, r
             24.03  maintained, regular
             23.09  maintained, LTS through 2024-09-30
             23.03  expired, LTS through 2024-03-31; remove it from `{REGISTRY}`
+            edge: 24.03
+            stable: 23.09
             """
         ),
         "",
@@ -92,6 +94,8 @@ def test_maintained_json(rule_runner: RuleRunner, repo: Path) -> None:
     assert json.loads(result.stdout) == {
         "file": REGISTRY,
         "today": "2024-10-01",
+        "edge": "24.03",
+        "stable": None,
         "versions": [
             {"version": "24.03", "lts": False, "retire_after": None, "status": "maintained"},
             {"version": "23.09", "lts": True, "retire_after": "2024-09-30", "status": "expired"},
@@ -103,7 +107,7 @@ def test_maintained_json(rule_runner: RuleRunner, repo: Path) -> None:
 def test_maintained_reads_the_configured_file(rule_runner: RuleRunner, repo: Path) -> None:
     rule_runner.write_files({"release/lines.yml": 'versions:\n  - version: "24.03"\n'})
     result = run(rule_runner, "--maintained", "--maintained-versions-file=release/lines.yml")
-    assert_result(result, 0, "24.03  maintained, regular\n", "")
+    assert_result(result, 0, "24.03  maintained, regular\nedge: 24.03\nstable: none (no LTS line is maintained)\n", "")
 
 
 def test_maintained_needs_a_registry(rule_runner: RuleRunner) -> None:

@@ -90,6 +90,8 @@ def test_both_spellings_are_read_as_written_in_either_scheme(scheme: Scheme) -> 
         "26.8   maintained, regular",
         "26.4   maintained, LTS through 2027-04-30",
         "24.09  maintained, LTS through 2026-09-30",
+        "edge: 26.8",
+        "stable: 26.4",
     ]
 
 
@@ -317,10 +319,14 @@ def test_maintained_report_shows_what_is_past_its_time() -> None:
         "26.4   maintained, LTS through 2027-04-30",
         f"26.2   superseded by 26.8; remove it from `{PATH}`",
         f"25.15  expired, LTS through 2026-03-31; remove it from `{PATH}`",
+        "edge: 26.8",
+        "stable: 26.4",
     ]
     assert registry_json(parsed, today) == {
         "file": PATH,
         "today": "2026-09-01",
+        "edge": "26.8",
+        "stable": "26.4",
         "versions": [
             {"version": "26.8", "lts": False, "retire_after": None, "status": "maintained"},
             {"version": "26.4", "lts": True, "retire_after": "2027-04-30", "status": "maintained"},
@@ -328,6 +334,40 @@ def test_maintained_report_shows_what_is_past_its_time() -> None:
             {"version": "25.15", "lts": True, "retire_after": "2026-03-31", "status": "expired"},
         ],
     }
+
+
+@pytest.mark.parametrize(
+    "text, today, edge, stable",
+    [
+        pytest.param(BACKEND_AI, date(2026, 9, 1), "26.8", "26.4", id="regular-and-lts"),
+        pytest.param(BACKEND_AI, date(2027, 5, 1), "26.8", None, id="lts-expired"),
+        pytest.param('versions:\n  - version: "26.8"\n', date(2026, 9, 1), "26.8", None, id="no-lts-line"),
+        pytest.param(
+            'versions:\n  - version: "26.12"\n    lts: true\n    retire_after: "2027-12-31"\n  - version: "26.8"\n',
+            date(2026, 12, 1),
+            "26.12",
+            "26.12",
+            id="newest-is-lts",
+        ),
+        pytest.param(
+            'versions:\n  - version: "26.4"\n    lts: true\n    retire_after: "2027-04-30"\n  - version: "24.09"\n'
+            '    lts: true\n    retire_after: "2026-09-30"\n',
+            date(2026, 9, 1),
+            "26.4",
+            "26.4",
+            id="newest-lts-across-spellings",
+        ),
+        pytest.param("versions: []\n", date(2026, 9, 1), None, None, id="empty"),
+    ],
+)
+def test_edge_and_stable_channels(text: str, today: date, edge: Optional[str], stable: Optional[str]) -> None:
+    parsed = registry(text)
+    report = registry_json(parsed, today)
+    assert (report["edge"], report["stable"]) == (edge, stable)
+    assert describe_registry(parsed, today)[-2:] == [
+        f"edge: {edge}" if edge else "edge: none (no line is maintained)",
+        f"stable: {stable}" if stable else "stable: none (no LTS line is maintained)",
+    ]
 
 
 # Registering ------------------------------------------------------------------------------------

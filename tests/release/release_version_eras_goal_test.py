@@ -101,12 +101,18 @@ def test_maintained_reads_both_spellings(rule_runner: RuleRunner, repo: Path, br
             26.8   maintained, regular
             26.4   maintained, LTS through 2027-04-30
             24.09  maintained, LTS through 2026-09-30
+            edge: 26.8
+            stable: 26.4
             """
         ),
         "",
     )
     report = json.loads(run(rule_runner, "--maintained", "--format=json", *args).stdout)
-    assert [line["version"] for line in report["versions"]] == ["26.8", "26.4", "24.09"]
+    assert (report["edge"], report["stable"], [line["version"] for line in report["versions"]]) == (
+        "26.8",
+        "26.4",
+        ["26.8", "26.4", "24.09"],
+    )
 
 
 @pytest.mark.parametrize("args", [pytest.param([], id="padded-scheme"), pytest.param([UNPADDED], id="unpadded-scheme")])

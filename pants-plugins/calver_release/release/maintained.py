@@ -16,7 +16,8 @@ its branch is cut, named as the scheme writes branches; LTS is never inferred, a
 records `retire_after`, the end of the same month one year after its rc. A regular line retires as
 soon as a newer line is registered; an LTS line once `retire_after` has passed. Reading retires
 nothing: an entry past its time is reported, with its status, until a registration (or a person)
-removes it.
+removes it. The newest maintained line is the `edge` channel, the newest maintained LTS line the
+`stable` one (Backend.AI's installer links).
 
 Rewriting splices whole entries in and out of the text (an entry is its lines plus the comment
 lines directly above it at the dash's indentation), so every other byte (comments, quoting, key
@@ -132,6 +133,14 @@ class Registry:
     def maintained(self, today: date) -> Tuple[Line, ...]:
         """The lines maintained on `today`, newest first."""
         return tuple(line for line in self.newest_first() if self.status(line, today) is Status.MAINTAINED)
+
+    def edge(self, today: date) -> Optional[Line]:
+        """The `edge` channel: the newest line maintained on `today`, or None."""
+        return next(iter(self.maintained(today)), None)
+
+    def stable(self, today: date) -> Optional[Line]:
+        """The `stable` channel: the newest LTS line maintained on `today`, or None."""
+        return next((line for line in self.maintained(today) if line.lts), None)
 
     def describe(self, line: Line, today: date) -> str:
         """`line`'s status in words: `maintained, LTS through 2027-04-30`, `superseded by 26.8; remove it ...`."""
@@ -455,19 +464,24 @@ def _entry_text(line: Line, dash: int, key_offset: int) -> str:
 
 
 def describe_registry(registry: Registry, today: date) -> List[str]:
-    """The `--maintained` text: one line per registered line, newest first, with its status."""
+    """The `--maintained` text: one line per registered line, newest first, with its status; then the channels."""
     width = max((len(line.version) for line in registry.lines), default=0)
+    edge, stable = registry.edge(today), registry.stable(today)
     return [
-        f"{line.version.ljust(width)}  {registry.describe(line, today)}"
-        for line in registry.newest_first()
+        *(f"{line.version.ljust(width)}  {registry.describe(line, today)}" for line in registry.newest_first()),
+        f"edge: {edge.version}" if edge else "edge: none (no line is maintained)",
+        f"stable: {stable.version}" if stable else "stable: none (no LTS line is maintained)",
     ]
 
 
 def registry_json(registry: Registry, today: date) -> dict:
-    """The `--maintained --format=json` report."""
+    """The `--maintained --format=json` report; `edge` and `stable` are null when no line fits."""
+    edge, stable = registry.edge(today), registry.stable(today)
     return {
         "file": registry.path,
         "today": today.isoformat(),
+        "edge": edge.version if edge else None,
+        "stable": stable.version if stable else None,
         "versions": [
             {
                 "version": line.version,

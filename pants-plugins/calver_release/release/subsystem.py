@@ -87,9 +87,11 @@ class ReleaseVersionSubsystem(GoalSubsystem):
             Print the release lines registered in `[release-version].maintained_versions_file`,
             newest first, each with its status on today's date: `maintained` (regular, or LTS
             through its `retire_after`), `expired` (an LTS line past `retire_after`) or
-            `superseded` (a regular line with a newer line registered). Nothing is retired here:
-            a line past its time is shown until a cut, or a person, removes it. With
-            `--format=json`, one object. Mutually exclusive with the other actions.
+            `superseded` (a regular line with a newer line registered), then the `edge` channel
+            (the newest maintained line) and the `stable` one (the newest maintained LTS line), or
+            `none`. Nothing is retired here: a line past its time is shown until a cut, or a
+            person, removes it. With `--format=json`, one object (`edge` and `stable` are null
+            when no line fits). Mutually exclusive with the other actions.
             """
         ),
     )
