@@ -133,6 +133,37 @@ def test_branch_collisions(rule_runner: RuleRunner) -> None:
     )
 
 
+COMPONENTS = [
+    {"address": "//:client", "name": "backend.ai-client", "server_side": False, "version": "24.9.1"},
+    {"address": "//:common", "name": "backend.ai-common", "server_side": True, "version": "24.9.0rc1"},
+]
+
+
+def test_check_json_prints_the_checked_components_on_success(rule_runner: RuleRunner) -> None:
+    result = run_goal(rule_runner, ReleaseVersionGoal, "--check", "--format=json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert json.loads(result.stdout) == {
+        "version": "24.09.0rc1",
+        "pep440": "24.9.0rc1",
+        "series": "24.09",
+        "release_branch": "24.09",
+        "tag": "24.09.0rc1",
+        "kind": "rc",
+        "is_prerelease": True,
+        "components": COMPONENTS,
+        "problems": [],
+    }
+
+
+def test_check_json_lists_the_problems_too(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files({"VERSION": "24.09.0c1\n"})
+    result = run_goal(rule_runner, ReleaseVersionGoal, "--check", "--format=json")
+    problem = "`VERSION`: not in canonical form (got `24.09.0c1`); write `24.09.0rc1`"
+    assert (result.exit_code, result.stderr) == (1, f"{problem}\n")
+    report = json.loads(result.stdout)
+    assert (report["components"], report["problems"]) == (COMPONENTS, [problem])
+
+
 def test_json_lists_components(rule_runner: RuleRunner) -> None:
     result = run_goal(rule_runner, ReleaseVersionGoal, "--format=json")
     assert result.exit_code == 0, result.stderr

@@ -8,7 +8,7 @@ import json
 import os
 from datetime import date
 from pathlib import Path
-from typing import List, Mapping, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 from pants.backend.python.target_types import PythonRequirementsField
 from pants.base.build_root import BuildRoot
@@ -65,8 +65,13 @@ class ReleaseVersionGoal(Goal):
     environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
 
 
-def render_json(version: CalVer, components: Sequence[DistributionVersion]) -> str:
-    """The `--format=json` report of a version, as written, and of the distributions built with it."""
+def render_json(
+    version: CalVer, components: Sequence[DistributionVersion], problems: Optional[Sequence[str]] = None
+) -> str:
+    """The `--format=json` report of a version, as written, and of the distributions built with it.
+
+    `--check` passes its `problems` (empty on success), which the report then lists too.
+    """
     report = {
         "version": version.written(),
         "pep440": version.pep440(),
@@ -76,6 +81,7 @@ def render_json(version: CalVer, components: Sequence[DistributionVersion]) -> s
         "kind": version.kind.value,
         "is_prerelease": version.is_prerelease,
         "components": [dataclasses.asdict(component) for component in components],
+        **({"problems": list(problems)} if problems is not None else {}),
     }
     return json.dumps(report, indent=2, sort_keys=True)
 
@@ -121,8 +127,8 @@ async def write_version(name: str, path: Path, text: str, env: Mapping[str, str]
 
 async def find_problems(
     subsystem: ReleaseVersionSubsystem, repo: GitRepo, version_file: VersionFile, current: CalVer
-) -> List[str]:
-    """Every `--check` problem, one line each, in a stable order."""
+) -> Tuple[List[str], Sequence[DistributionVersion]]:
+    """Every `--check` problem, one line each, in a stable order, and the distributions checked."""
     root = repo.root
     targets = await all_targets()
     distributions, conflicts = distribution_versions(targets, subsystem.independent_distributions, current)
@@ -147,7 +153,7 @@ async def find_problems(
     if repo.run("rev-parse", "--git-dir", check=False).returncode == 0:
         problems += check_branch_names(repo, subsystem.file)
         problems += registry_problems(subsystem, repo)
-    return problems
+    return problems, distributions
 
 
 def registry_problems(subsystem: ReleaseVersionSubsystem, repo: GitRepo) -> List[str]:
@@ -270,7 +276,7 @@ async def tag_release(
     if registration is not None and registration.changed:
         write = FileWrite(subsystem.maintained_versions_file, registration.registry.text or "", registration.previous_text)
         plan = dataclasses.replace(plan, writes=(*plan.writes, write))
-    problems = await find_problems(subsystem, repo, VersionFile(file.path, plan.writes[0].text), version)
+    problems, _ = await find_problems(subsystem, repo, VersionFile(file.path, plan.writes[0].text), version)
     for problem in problems:
         console.print_stderr(problem)
     if problems:
@@ -357,9 +363,11 @@ async def release_version(
             exit_code=await cut_release(console, subsystem, repo, file, current, today)
         )
     if subsystem.check:
-        problems = await find_problems(subsystem, repo, file, current)
+        problems, components = await find_problems(subsystem, repo, file, current)
         for problem in problems:
             console.print_stderr(problem)
+        if subsystem.output_format is OutputFormat.JSON:
+            console.print_stdout(render_json(current, components, problems))
         return ReleaseVersionGoal(exit_code=1 if problems else 0)
     if new is None and subsystem.output_format is OutputFormat.JSON:
         components, conflicts = distribution_versions(

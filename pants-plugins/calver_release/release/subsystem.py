@@ -37,7 +37,7 @@ class ReleaseVersionSubsystem(GoalSubsystem):
         help=softwrap(
             """
             How to print the version: `text` (canonical, the minor as written), `pep440` (as
-            setuptools writes it) or `json`.
+            setuptools writes it) or `json` (with `--check`: the report and its `problems`).
             """
         ),
     )
@@ -137,7 +137,8 @@ class ReleaseVersionSubsystem(GoalSubsystem):
             canonical form, the per-package version files, the API version, zero-padded pins
             of first-party or calendar-versioned packages, and branch names that collide with
             tags or wear another series' release-branch name, and the registry of maintained lines
-            (well formed, every line with its branch). Either spelling of the minor passes.
+            (well formed, every line with its branch). Either spelling of the minor passes. With
+            `--format=json`, also prints the version report with its components and `problems`.
             Return code 0 means no problem, 1 means at least one. Mutually exclusive with `--set`,
             `--bump` and `--cut-release`.
             """
