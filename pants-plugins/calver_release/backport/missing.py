@@ -3,9 +3,12 @@
 For a release line, the candidates are the non-merge commits of the main branch since the line's
 branch point. A candidate is required there when its targets (`backport.targets`) include the
 line, and missing when it has not arrived (`arrivals`: a commit of the line names it, carries its
-pull-request number, has its headline or its patch id; the rule that found it is reported). A missing commit
-is waived, and listed as such, when `[backport].waived` names it with a reason, or when a later
-commit of the main branch with a `Backport: none` trailer names it (e.g. its revert).
+pull-request number, has its headline or its patch id; the report says which rule found it). A
+missing commit is waived, and listed as such, when `[backport].waived` names it with a reason, or
+when a later commit of the main branch with a `Backport: none` trailer names it (e.g. its revert).
+
+All lines are read first (one `git log` per range), so that `arrivals.find_arrivals` computes the
+patch ids every line still needs in one batch.
 
 A `Backport:` trailer naming a line that is neither registered nor an existing release branch (a
 retired line keeps its branch) is a problem of its own: the target it meant cannot be checked.
