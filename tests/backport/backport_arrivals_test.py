@@ -130,6 +130,15 @@ def test_patch_ids_only_for_what_nothing_else_matched(history: Dict[str, str], m
     assert batches == [[history[name] for name in source] + [history["on_reworded"], history["on_deps"]]]
 
 
+def test_no_patch_ids_when_every_line_commit_is_accounted_for(history: Dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    batches: List[List[str]] = []
+    monkeypatch.setattr(arrivals, "patch_ids", lambda repo, commits: batches.append(list(commits)) or {})
+    every = check(history)
+    accounted = tuple(c for c in every.line if c.sha not in (history["on_reworded"], history["on_deps"]))
+    (found,) = find_arrivals(GitRepo(Path(history["repo"])), [LineCheck(every.source, accounted)])
+    assert history["missing"] not in found and batches == []
+
+
 def test_no_patch_ids_when_everything_wanted_matched(history: Dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     batches: List[List[str]] = []
     monkeypatch.setattr(arrivals, "patch_ids", lambda repo, commits: batches.append(list(commits)) or {})

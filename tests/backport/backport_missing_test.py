@@ -79,6 +79,7 @@ def history(tmp_path: Path) -> Dict[str, str]:
     c["on_named"] = commit_on_branch(
         repo, "26.4", f"fix: ten, adapted\n\nBackported-From: main ({c['named'][:10]})\nBackported-To: 26.4\n", {"j.txt": "J\n"}
     )
+    commit_on_branch(repo, "26.4", "release: 26.4.1\n", {"VERSION": "26.4.1\n"})  # the backport of nothing
     c["repo"] = str(repo)
     return c
 

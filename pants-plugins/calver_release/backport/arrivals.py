@@ -232,10 +232,9 @@ def _same_headline(commit: Commit, by_headline: Dict[str, List[_LineCommit]], cl
 
 
 def _unmatched(check: LineCheck, arrivals: Dict[str, Arrival]) -> Tuple[List[str], List[str]]:
-    """The wanted source commits without an arrival and, when there are any, the line's commits that
-    are no commit's backport."""
+    """The wanted source commits without an arrival, and the line's commits that are no commit's
+    backport; neither when the other is empty (no patch id could match)."""
     sources = [c.sha for c in check.source if c.sha not in arrivals and check.is_wanted(c.sha)]
-    if not sources:
-        return [], []
     used = {arrival.backport for arrival in arrivals.values()}
-    return sources, [c.sha for c in check.line if c.sha not in used]
+    lines = [c.sha for c in check.line if c.sha not in used]
+    return (sources, lines) if sources and lines else ([], [])
