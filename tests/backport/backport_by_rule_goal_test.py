@@ -196,9 +196,11 @@ def gate_repo(rule_runner: RuleRunner, repo: Path) -> Dict[str, str]:
         "feature": commit(repo, "feat: five\n", {"e.txt": "e\n"}),
     }
     assert backport(rule_runner, f"--commit={shas['by_goal']}").exit_code == 0
+    shas["on_by_goal"] = git(repo, "rev-parse", "24.09")
     for branch in ("24.09", "24.03"):
         git(repo, "switch", "-q", branch)
         git(repo, "cherry-pick", "-x", shas["by_hand"])
+    shas["on_by_hand"] = git(repo, "rev-parse", "24.09")
     git(repo, "switch", "-q", "main")
     shas["base_24_09"] = git(repo, "merge-base", "main", "24.09")
     shas["base_24_03"] = git(repo, "merge-base", "main", "24.03")
@@ -257,6 +259,10 @@ def test_missing_json(rule_runner: RuleRunner, repo: Path, gate_repo: Dict[str, 
                     {"commit": gate_repo["waived"], "subject": "fix: four", **fix},
                 ],
                 "waived": [],
+                "arrived": [
+                    {"commit": gate_repo["by_goal"], "subject": "fix: one", **fix, "arrival": {"rule": "headline", "commit": gate_repo["on_by_goal"]}},
+                    {"commit": gate_repo["by_hand"], "subject": "fix: two", **fix, "arrival": {"rule": "named", "commit": gate_repo["on_by_hand"]}},
+                ],
             }
         ],
         "problems": [],

@@ -11,23 +11,18 @@ from conftest import git
 from git_history import FIX_DATE, FIXER, author_of, commit, commit_on, message_of, refs
 
 from calver_release.backport.engine import (
-    BackportedCommit,
     BackportError,
-    BackportListing,
     BackportOutcome,
     BackportPlan,
     BackportRequest,
     BranchUpdate,
-    CommitSummary,
     Conflict,
     Pick,
     Skip,
     TargetPlan,
     abort_backport,
     continue_backport,
-    describe_listing,
     describe_plan,
-    list_backports,
     migration_warnings,
     plan_backport,
     run_backport,
@@ -35,7 +30,6 @@ from calver_release.backport.engine import (
     worktree_path,
 )
 from calver_release.runtime.git import GitRepo
-from calver_release.backport.trailers import BackportTrailers
 
 def subjects(repo: Path, rev_range: str) -> List[str]:
     return git(repo, "log", "--reverse", "--format=%s", rev_range).splitlines()
@@ -538,53 +532,6 @@ def test_corrupted_state_is_one_line(repo: Path, conflicting: Dict[str, str], ac
         f"`git worktree remove --force {worktree_path(GitRepo(repo))}` and delete the file"
     )
     assert refs(repo) == refs_before
-
-
-# Listing ----------------------------------------------------------------------------------------
-
-
-def test_list_mixed_capitalisation_and_missing_fixes(repo: Path) -> None:
-    commit(repo, "fix: matched by patch id\n", {"a.txt": "a\n"})
-    by_line = commit(repo, "fix(api): matched by cherry-pick line\n", {"b.txt": "b\n"})
-    commit(repo, "fix: matched by subject\n", {"c.txt": "c\n"})
-    missing = commit(repo, "Fix: never backported\n", {"d.txt": "d\n"})
-    commit(repo, "feat: not a fix\n", {"e.txt": "e\n"})
-    canonical = commit_on(
-        repo, "24.09", "Backport a\n\nBackported-From: main\nBackported-To: 24.09\n", {"a.txt": "a\n"}
-    )
-    lower = commit_on(
-        repo,
-        "24.09",
-        f"Backport b\n\n(cherry picked from commit {by_line[:10]})\n\nbackported-from: main\nbackported-To: 24.09\n",
-        {"b.txt": "b changed while resolving\n"},
-    )
-    commit_on(repo, "24.09", "fix: matched by subject\n", {"c.txt": "c changed\n"})
-    upper = commit_on(repo, "24.09", "Bump\n\nBACKPORTED-TO: 24.09\n", {"f.txt": "f\n"})
-    listing = list_backports(GitRepo(repo), "24.09")
-    assert listing == BackportListing(
-        "24.09",
-        git(repo, "merge-base", "main", "24.09"),
-        (
-            BackportedCommit(canonical, "Backport a", BackportTrailers(("main",), ("24.09",))),
-            BackportedCommit(lower, "Backport b", BackportTrailers(("main",), ("24.09",))),
-            BackportedCommit(upper, "Bump", BackportTrailers((), ("24.09",))),
-        ),
-        (CommitSummary(missing, "Fix: never backported"),),
-    )
-    assert describe_listing(listing) == [
-        f"Backported to 24.09 since {listing.merge_base[:7]}:",
-        f"  {canonical[:7]} Backport a (from main to 24.09)",
-        f"  {lower[:7]} Backport b (from main to 24.09)",
-        f"  {upper[:7]} Bump (from ? to 24.09)",
-        "Fixes without a backport to 24.09:",
-        f"  {missing[:7]} Fix: never backported",
-    ]
-
-
-def test_list_unknown_branch(repo: Path) -> None:
-    with pytest.raises(BackportError) as error:
-        list_backports(GitRepo(repo), "24.06")
-    assert str(error.value) == "`--to`: no such local branch (got `24.06`); create or fetch it first"
 
 
 # Migrations -------------------------------------------------------------------------------------

@@ -284,7 +284,7 @@ def test_conflict_then_abort_restores_every_ref(
 
 
 def test_list_mixed_capitalisation_and_missing_fixes(rule_runner: RuleRunner, repo: Path) -> None:
-    commit(repo, "fix: matched by patch id\n", {"a.txt": "a\n"})
+    fix = commit(repo, "fix: matched by patch id\n", {"a.txt": "a\n"})
     missing = commit(repo, "Fix: never backported\n", {"d.txt": "d\n"})
     commit(repo, "feat: not a fix\n", {"e.txt": "e\n"})
     canonical = commit_on(repo, "24.09", "Backport a\n\nBackported-From: main\nBackported-To: 24.09\n", {"a.txt": "a\n"})
@@ -297,7 +297,7 @@ def test_list_mixed_capitalisation_and_missing_fixes(rule_runner: RuleRunner, re
         0,
         [
             f"Backported to 24.09 since {base[:7]}:",
-            f"  {canonical[:7]} Backport a (from main to 24.09)",
+            f"  {canonical[:7]} Backport a (of {fix[:7]}, same patch id)",
             f"  {lower[:7]} Backport b (from main to 24.09)",
             f"  {upper[:7]} Bump (from ? to 24.09)",
             "Fixes without a backport to 24.09:",

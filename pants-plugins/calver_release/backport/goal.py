@@ -30,13 +30,12 @@ from calver_release.backport.engine import (
     BackportRequest,
     abort_backport,
     continue_backport,
-    describe_listing,
     describe_plan,
-    list_backports,
     migration_warnings,
     plan_backport,
     run_backport,
 )
+from calver_release.backport.listing import describe_listing, list_backports
 from calver_release.backport.missing import check_waivers, describe_gate, find_missing, gate_json
 from calver_release.backport.targets import (
     decide_commits,
@@ -124,10 +123,11 @@ class BackportSubsystem(GoalSubsystem):
         mutually_exclusive_group="action",
         help=softwrap(
             """
-            For each `--to` branch, print its commits that carry backport trailers (in any
-            capitalisation), then the `fix:` commits of the main branch since the branch point
-            that have no backport there. Mutually exclusive with `--dry-run`, `--missing`,
-            `--continue` and `--abort`.
+            For each `--to` branch, print its backports since the branch point, each with the
+            commit of the main branch it brought and the rule that found it (as `--missing` finds
+            them), or its backport trailers, then the `fix:` commits of the main branch since the
+            branch point that have not arrived there. Mutually exclusive with `--dry-run`,
+            `--missing`, `--continue` and `--abort`.
             """
         ),
     )
@@ -138,17 +138,23 @@ class BackportSubsystem(GoalSubsystem):
             """
             The gate CI runs before tagging: for every maintained line (or each `--to`), list the
             commits of the main branch since the line's branch point that their messages send
-            there and that have not arrived (no commit there with their patch id, naming them,
-            or a backport with their author, date and subject), with the rule that requires
-            each. Exit code 1 when any is missing. Mutually exclusive with `--dry-run`, `--list`,
-            `--continue` and `--abort`.
+            there and that have not arrived (no commit there names them, carries their
+            pull-request number `(#N)`, has their subject once pull-request numbers and backport
+            markers are removed, or their patch id), with the rule that requires each. Exit code
+            1 when any is missing. Mutually exclusive with `--dry-run`, `--list`, `--continue`
+            and `--abort`.
             """
         ),
     )
     output_format = EnumOption(
         "--format",
         default=BackportFormat.TEXT,
-        help="How `--missing` prints its report: `text` or `json`.",
+        help=softwrap(
+            """
+            How `--missing` prints its report: `text`, or `json`, which also lists the commits
+            that arrived and the rule that found each.
+            """
+        ),
     )
     waived = DictOption[str](
         default={},
