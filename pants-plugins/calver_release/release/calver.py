@@ -201,10 +201,11 @@ def release_branches_of(series: Series, names: Iterable[str]) -> List[str]:
 def tags_of(version: CalVer, tags: Iterable[str]) -> List[str]:
     """The tags among `tags` that name `version`, in any spelling (`24.09.0`, `24.9.0`), sorted."""
     prefix = f"{version.year:02d}."
-    return sorted(tag for tag in tags if tag.startswith(prefix) and _parses_as(tag, version))
+    return sorted(tag for tag in tags if tag.startswith(prefix) and spells(tag, version))
 
 
-def _parses_as(text: str, version: CalVer) -> bool:
+def spells(text: str, version: CalVer) -> bool:
+    """True when `text` is a spelling of `version` (`24.09.0`, `24.9.0`, `24.09.0.rc1` of `24.9.0rc1`)."""
     try:
         return CalVer.parse(text) == version
     except VersionError:

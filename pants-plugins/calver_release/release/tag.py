@@ -26,9 +26,9 @@ from calver_release.release.calver import (
     CalVer,
     Kind,
     Scheme,
-    VersionError,
     is_release_branch,
     release_branches_of,
+    spells,
     tags_of,
 )
 from calver_release.release.version_file import VersionFile
@@ -129,7 +129,7 @@ def plan_release_tag(
     if head is None:
         raise ReleaseTagError(f"`--tag-release`: `{branch}` has no commits yet (got an unborn branch); commit first")
     at_head = (CommitFiles(repo, head).text(path) or "").strip()
-    if _same_version(at_head, version):
+    if spells(at_head, version):
         raise ReleaseTagError(
             f"`--tag-release`: `{path}` at `HEAD` already holds the version, so there is no release "
             f"commit to make (got `{at_head}`); bump or set the next version, or tag `HEAD` by hand"
@@ -161,13 +161,6 @@ def release_report(repo: GitRepo, plan: ReleasePlan) -> List[str]:
         f"Committed {commit[:12]} on {plan.branch}: {subject} ({files})",
         f"Tagged {plan.tag} ({'annotated' if kind == 'tag' else kind}) at {target[:12]}: {message}",
     ]
-
-
-def _same_version(text: str, version: CalVer) -> bool:
-    try:
-        return CalVer.parse(text) == version
-    except VersionError:
-        return False
 
 
 def _release_branch_checked(repo: GitRepo, version: CalVer, scheme: Scheme, main_branch: str) -> str:
