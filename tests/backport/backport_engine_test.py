@@ -29,7 +29,6 @@ from calver_release.backport.engine import (
     state_file,
     worktree_path,
 )
-from calver_release.release.calver import Scheme, is_release_branch
 from calver_release.runtime.git import GitRepo
 
 def subjects(repo: Path, rev_range: str) -> List[str]:
@@ -233,30 +232,17 @@ def test_branch_moved_between_plan_and_run(repo: Path) -> None:
     assert not backport_left(repo)
 
 
-@pytest.mark.parametrize(
-    "name, pad_minor, expected",
-    [
-        pytest.param("24.09", True, True, id="padded"),
-        pytest.param("24.12", True, True, id="padded-two-digit"),
-        pytest.param("24.9", True, False, id="padded-scheme-rejects-unpadded"),
-        pytest.param("24.00", True, False, id="padded-zero"),
-        pytest.param("26.8", False, True, id="unpadded"),
-        pytest.param("26.12", False, True, id="unpadded-two-digit"),
-        pytest.param("24.09", False, False, id="unpadded-scheme-rejects-padded"),
-        pytest.param("feature/x", True, False, id="feature-branch"),
-        pytest.param("main", False, False, id="main"),
-    ],
-)
-def test_is_release_branch(name: str, pad_minor: bool, expected: bool) -> None:
-    assert is_release_branch(name, Scheme(pad_minor=pad_minor)) is expected
-
-
-def test_unpadded_scheme_target(repo: Path) -> None:
+def test_targets_of_both_eras_in_one_run(repo: Path) -> None:
+    """`--to` reads branch names as written: the padded `24.09` and the unpadded `26.8`, whatever the scheme."""
     git(repo, "branch", "26.8", "24.09")
     fix = commit(repo, "fix: handle two\n", {"app.txt": "one\nTWO\nthree\n"})
-    outcome, _ = backport(repo, BackportRequest(targets=("26.8",), commits=(fix,), pad_minor=False))
-    assert [u.target for u in outcome.updated] == ["26.8"]
+    for pad_minor in (True, False):
+        plan = plan_backport(GitRepo(repo), BackportRequest(targets=("24.09", "26.8"), commits=(fix,), pad_minor=pad_minor))
+        assert [target.target for target in plan.targets] == ["24.09", "26.8"]
+    outcome, _ = backport(repo, BackportRequest(targets=("26.8", "24.09"), commits=(fix,), pad_minor=False))
+    assert [u.target for u in outcome.updated] == ["26.8", "24.09"]
     assert message_of(repo, "26.8") == "fix: handle two\n\nBackported-From: main\nBackported-To: 26.8\n"
+    assert message_of(repo, "24.09") == "fix: handle two\n\nBackported-From: main\nBackported-To: 24.09\n"
 
 
 # Bad input --------------------------------------------------------------------------------------
@@ -282,9 +268,9 @@ def bad_requests(repo: Path) -> Dict[str, tuple]:
             request(fix, targets=("feature/x",)),
             "`--to`: not a release branch name (got `feature/x`); pass a branch such as `24.09`",
         ),
-        "wrong-scheme": (
-            BackportRequest(targets=("24.09",), commits=(fix,), pad_minor=False),
-            "`--to`: not a release branch name (got `24.09`); pass a branch such as `26.8`",
+        "not-a-release-branch-unpadded-scheme": (
+            BackportRequest(targets=("feature/x",), commits=(fix,), pad_minor=False),
+            "`--to`: not a release branch name (got `feature/x`); pass a branch such as `26.8`",
         ),
         "checked-out-target": (
             request(fix, targets=("24.03",)),
@@ -320,7 +306,7 @@ def bad_requests(repo: Path) -> Dict[str, tuple]:
         "unrelated-history",
         "unknown-branch",
         "not-a-release-branch",
-        "wrong-scheme",
+        "not-a-release-branch-unpadded-scheme",
         "checked-out-target",
         "unknown-commit",
         "not-on-main",

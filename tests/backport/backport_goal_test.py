@@ -326,9 +326,9 @@ def bad_inputs(rule_runner: RuleRunner, repo: Path) -> Dict[str, tuple]:
             ["--to=topic", f"--commit={fix}"],
             "`--to`: not a release branch name (got `topic`); pass a branch such as `24.09`",
         ),
-        "wrong-scheme": (
+        "other-spelling-is-another-branch": (
             ["--to=24.9", f"--commit={fix}"],
-            "`--to`: not a release branch name (got `24.9`); pass a branch such as `24.09`",
+            "`--to`: no such local branch (got `24.9`); create or fetch it first",
         ),
         "unknown-commit": (
             ["--to=24.09", "--commit=deadbeef"],
@@ -367,7 +367,7 @@ def bad_inputs(rule_runner: RuleRunner, repo: Path) -> Dict[str, tuple]:
     [
         "unknown-branch",
         "not-a-release-branch",
-        "wrong-scheme",
+        "other-spelling-is-another-branch",
         "unknown-commit",
         "merge-without-mainline",
         "no-target",

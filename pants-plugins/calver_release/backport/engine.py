@@ -24,7 +24,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from calver_release.backport.errors import BackportError
 from calver_release.backport.history import merge_base, require_branch
 from calver_release.backport.trailers import add_backport_trailers
-from calver_release.release.calver import Scheme, is_release_branch
+from calver_release.release.calver import is_release_branch
 from calver_release.runtime.git import GitRepo
 from calver_release.runtime.journal import StateFileError, StateStore
 
@@ -158,7 +158,7 @@ def describe_plan(plan: BackportPlan) -> List[str]:
 
 def _validate_target(repo: GitRepo, target: str, pad_minor: bool, checked_out: Dict[str, str]) -> str:
     example = "24.09" if pad_minor else "26.8"
-    if not is_release_branch(target, Scheme(pad_minor=pad_minor)):
+    if not is_release_branch(target):
         raise BackportError(
             f"`--to`: not a release branch name (got `{target}`); pass a branch such as `{example}`"
         )

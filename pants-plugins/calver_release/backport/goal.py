@@ -70,15 +70,15 @@ class BackportSubsystem(GoalSubsystem):
         trailer, or every maintained line for a `fix:` subject (the registry is
         `[release-version].maintained_versions_file`). `{bin_name()} backport --missing` lists
         the commits each maintained line still lacks, for CI.
-        The release branch scheme and the main branch come from `[release-version]`.
+        The main branch and the registry come from `[release-version]`.
         """
     )
 
     to = StrListOption(
         help=softwrap(
             """
-            A release branch to backport to, named in the repository's scheme (`24.09` zero-padded,
-            `26.8` unpadded). Repeat for several branches; they are updated in the order given.
+            A release branch to backport to, named either way (`24.09` zero-padded, `26.8`
+            unpadded). Repeat for several branches; they are updated in the order given.
             Without it, each commit's message chooses its targets among the maintained lines.
             With `--missing`, the registered lines to check.
             """
@@ -286,11 +286,11 @@ def plan_by_rule(
         if decision.targets.unmaintained:
             raise BackportError(unmaintained_error(decision, registry, day))
     lines = [decision.describe() for decision in decisions]
-    targets = union_of_targets(decisions, registry, day)
+    targets = tuple(registry.branch(version) for version in union_of_targets(decisions, registry, day))
     if not targets:
         return [*lines, "Nothing to backport."], None
     plan = plan_backport(repo, replace(request, targets=targets))
-    return lines, restrict_plan(plan, {d.commit: d.targets.versions for d in decisions})
+    return lines, restrict_plan(plan, {d.commit: [registry.branch(v) for v in d.targets.versions] for d in decisions})
 
 
 def plan_lines(
@@ -331,13 +331,16 @@ def missing_report(
     registry = registry_of(repo, release)
     waivers = check_waivers(repo, subsystem.waived)
     day = today(env)
-    versions = list(dict.fromkeys(subsystem.to))
-    for version in versions:
-        if registry.get(version) is None:
-            registered = ", ".join(f"`{line.version}`" for line in registry.newest_first()) or "none"
+    versions: List[str] = []
+    for version in subsystem.to:
+        line = registry.get(version)
+        if line is None:
+            registered = ", ".join(f"`{entry.version}`" for entry in registry.newest_first()) or "none"
             raise BackportError(
                 f"`--to`: not a line of `{registry.path}` (got `{version}`); pass a registered line: {registered}"
             )
+        if line.version not in versions:
+            versions.append(line.version)
     if not versions:
         versions = [line.version for line in registry.maintained(day)]
         for line in registry.newest_first():

@@ -97,7 +97,7 @@ def find_missing(
     targets_of: Dict[str, Targets] = {}
     bases, checks = [], []
     for version in versions:
-        tip, base = branch_point(repo, version, source_branch)
+        tip, base = branch_point(repo, registry.branch(version), source_branch)
         source = tuple(source_commits(repo, base, source_branch))
         for commit in source:
             if commit.sha not in targets_of:

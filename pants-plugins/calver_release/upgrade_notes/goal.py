@@ -122,7 +122,6 @@ async def compute_notes(
         db_service=halfstack.db_service,
         session_globs=tuple(subsystem.session_globs),
         requirement_files=requirement_files(targets),
-        scheme=release.scheme,
         pants=bin_name(),
     )
     return build_notes(settings, update, [d.name for d in distributions if d.server_side])

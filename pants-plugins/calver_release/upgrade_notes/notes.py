@@ -12,7 +12,6 @@ from typing import Iterable, Sequence, Tuple
 from calver_release.halfstack.compose import DEFAULT_DB_SERVICE, ComposeError
 from calver_release.migrations.alembic_env import AlembicEnvError, ParsedRevisions
 from calver_release.migrations.revision_graph import RevisionGraphError
-from calver_release.release.calver import Scheme
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.topic_switch.config_changes import DEFAULT_GLOBS, ConfigChangeError
 from calver_release.topic_switch.plan import TopicSwitchError, defined_resolves
@@ -48,7 +47,6 @@ class NotesSettings:
     db_service: str = DEFAULT_DB_SERVICE
     session_globs: Tuple[str, ...] = DEFAULT_SESSION_GLOBS
     requirement_files: Tuple[str, ...] = ()
-    scheme: Scheme = Scheme()
     pants: str = "pants"
 
 
@@ -83,8 +81,8 @@ def build_notes(settings: NotesSettings, update: Update, distributions: Sequence
         requirements=requirements,
     )
     notes = UpgradeNotes(
-        from_ref=update.old.describe(settings.scheme),
-        to_ref=update.new.describe(settings.scheme),
+        from_ref=update.old.describe(),
+        to_ref=update.new.describe(),
         kind=update.kind,
         summary=(),
         session_files=session_files,
