@@ -201,7 +201,7 @@ def stamped_kwargs(
         suffix = posixpath.splitext(long_description_path)[1].lower()
         if suffix in CONTENT_TYPES:
             kwargs.setdefault("long_description_content_type", CONTENT_TYPES[suffix])
-    python = ()
+    python: Tuple[str, ...] = ()
     if settings.python_requires is PythonRequires.FROM_CONSTRAINTS:
         try:
             if "python_requires" not in kwargs:
@@ -210,7 +210,7 @@ def stamped_kwargs(
             python = python_classifiers(str(kwargs["python_requires"]), universe)
         except PythonVersionsError as e:
             raise DistributionMetadataError(f"{address}: {e}") from None
-    kwargs["classifiers"] = list(_classifiers(kwargs, settings, version, python))
+    kwargs["classifiers"] = _classifiers(kwargs, settings, version, python)
     return kwargs
 
 
