@@ -151,16 +151,23 @@ METADATA_SETTINGS = dedent(
       "Topic :: Scientific/Engineering",
       "Topic :: Software Development",
     ]
-    license_classifiers = { "LGPLv3" = "License :: OSI Approved :: GNU Lesser General Public License v3 or later (LGPLv3+)", "Apache 2.0" = "License :: OSI Approved :: Apache Software License", "BSD" = "License :: OSI Approved :: BSD License", "MIT" = "License :: OSI Approved :: MIT License" }
     zip_safe = false
     long_description = "readme"
     python_requires = "from-constraints"
     name_prefix = "backend.ai-"
     require_description = true
-    owned_keywords = ["version", "long_description", "long_description_content_type", "url", "project_urls", "author", "zip_safe"]
+    owned_keywords = [
+      "version", "long_description", "long_description_content_type", "url", "project_urls", "author", "zip_safe",
+    ]
+
+    [distribution-metadata.license_classifiers]
+    "LGPLv3" = "License :: OSI Approved :: GNU Lesser General Public License v3 or later (LGPLv3+)"
+    "Apache 2.0" = "License :: OSI Approved :: Apache Software License"
+    "BSD" = "License :: OSI Approved :: BSD License"
+    "MIT" = "License :: OSI Approved :: MIT License"
     """
 )
-"""The settings that replace `SETUPGEN`, as the README's adoption section shows them."""
+"""The settings that replace `SETUPGEN`, as the README's adoption section shows them (its comments aside)."""
 
 
 def distribution(component: str, *, deps: Tuple[str, ...] = (), **provides: object) -> str:
