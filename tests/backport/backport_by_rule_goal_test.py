@@ -150,7 +150,7 @@ def test_to_overrides_the_rules(rule_runner: RuleRunner, repo: Path) -> None:
     "trailer, reasons",
     [
         pytest.param("24.09, 24.06", f"`24.06` is not in `{REGISTRY}`", id="unregistered"),
-        pytest.param("24.9", f"`24.9` is not in `{REGISTRY}`", id="other-scheme"),
+        pytest.param("main", f"`main` is not in `{REGISTRY}`", id="not-a-line"),
     ],
 )
 def test_trailer_naming_an_unmaintained_line_is_refused(rule_runner: RuleRunner, repo: Path, trailer: str, reasons: str) -> None:
@@ -196,9 +196,11 @@ def gate_repo(rule_runner: RuleRunner, repo: Path) -> Dict[str, str]:
         "feature": commit(repo, "feat: five\n", {"e.txt": "e\n"}),
     }
     assert backport(rule_runner, f"--commit={shas['by_goal']}").exit_code == 0
+    shas["on_by_goal"] = git(repo, "rev-parse", "24.09")
     for branch in ("24.09", "24.03"):
         git(repo, "switch", "-q", branch)
         git(repo, "cherry-pick", "-x", shas["by_hand"])
+    shas["on_by_hand"] = git(repo, "rev-parse", "24.09")
     git(repo, "switch", "-q", "main")
     shas["base_24_09"] = git(repo, "merge-base", "main", "24.09")
     shas["base_24_03"] = git(repo, "merge-base", "main", "24.03")
@@ -257,6 +259,10 @@ def test_missing_json(rule_runner: RuleRunner, repo: Path, gate_repo: Dict[str, 
                     {"commit": gate_repo["waived"], "subject": "fix: four", **fix},
                 ],
                 "waived": [],
+                "arrived": [
+                    {"commit": gate_repo["by_goal"], "subject": "fix: one", **fix, "arrival": {"rule": "headline", "commit": gate_repo["on_by_goal"]}},
+                    {"commit": gate_repo["by_hand"], "subject": "fix: two", **fix, "arrival": {"rule": "named", "commit": gate_repo["on_by_hand"]}},
+                ],
             }
         ],
         "problems": [],
@@ -368,6 +374,52 @@ def test_cut_lts_backport_by_rule_then_gate(rule_runner: RuleRunner) -> None:
             f"  missing {lacking[:7]} fix(api): handle three (`fix:` subject)",
             f"26.4 (branch point {bases['26.4']}): 1 missing",
             f"  missing {lacking[:7]} fix(api): handle three (`fix:` subject)",
+        ],
+        [],
+    )
+
+
+def test_lines_of_both_eras_by_rule_and_in_the_gate(rule_runner: RuleRunner) -> None:
+    """A registry naming `26.8` and `24.9` (whose branch is `24.09`), read with the default zero-padded settings:
+    fixes go to both branches, a trailer may name a line in either spelling, and the gate shows the lines as written."""
+    rule_runner.write_files(
+        {
+            "app.txt": "one\ntwo\nthree\n",
+            REGISTRY: 'versions:\n  - version: "26.8"\n  - version: "24.9"\n    lts: true\n    retire_after: "2026-09-30"\n',
+        }
+    )
+    repo = init_repo(Path(rule_runner.build_root))
+    git(repo, "branch", "24.09")
+    commit(repo, "Add docs\n", {"docs.txt": "docs\n"})
+    git(repo, "branch", "26.8")
+    today = env("2026-09-01")
+    fix = commit(repo, "fix: handle two\n", {"app.txt": "one\nTWO\nthree\n"})
+    old_only = commit(repo, "feat: three\n\nBackport: 24.09\n", {"app.txt": "one\nTWO\nTHREE\n"})
+    before = {branch: git(repo, "rev-parse", branch) for branch in ("26.8", "24.09")}
+    result = run_goal(rule_runner, BackportGoal, f"--commit={fix}", f"--commit={old_only}", env=today)
+    after = {branch: git(repo, "rev-parse", branch) for branch in ("26.8", "24.09")}
+    assert_outcome(
+        result,
+        0,
+        updated(before, after, "26.8", "24.09"),
+        [
+            f"Targets of {fix[:7]} (fix: handle two): 26.8, 24.9, by `fix:` subject",
+            f"Targets of {old_only[:7]} (feat: three): 24.9, by `Backport: 24.09` trailer",
+            f"Picking {fix[:7]} onto 26.8 ...",
+            f"Picking {fix[:7]} onto 24.09 ...",
+            f"Picking {old_only[:7]} onto 24.09 ...",
+        ],
+    )
+    assert message_of(repo, "24.09~1") == "fix: handle two\n\nBackported-From: main\nBackported-To: 24.09\n"
+
+    missing = commit(repo, "fix: handle four\n", {"four.txt": "4\n"})
+    gate = run_goal(rule_runner, BackportGoal, "--missing", "--to=24.09", env=today)
+    assert_outcome(
+        gate,
+        1,
+        [
+            f"24.9 (branch point {git(repo, 'merge-base', 'main', '24.09')[:7]}): 1 missing",
+            f"  missing {missing[:7]} fix: handle four (`fix:` subject)",
         ],
         [],
     )

@@ -11,32 +11,25 @@ from conftest import git
 from git_history import FIX_DATE, FIXER, author_of, commit, commit_on, message_of, refs
 
 from calver_release.backport.engine import (
-    BackportedCommit,
     BackportError,
-    BackportListing,
     BackportOutcome,
     BackportPlan,
     BackportRequest,
     BranchUpdate,
-    CommitSummary,
     Conflict,
     Pick,
     Skip,
     TargetPlan,
     abort_backport,
     continue_backport,
-    describe_listing,
     describe_plan,
-    list_backports,
     migration_warnings,
     plan_backport,
     run_backport,
     state_file,
     worktree_path,
 )
-from calver_release.release.calver import Scheme, is_release_branch
 from calver_release.runtime.git import GitRepo
-from calver_release.backport.trailers import BackportTrailers
 
 def subjects(repo: Path, rev_range: str) -> List[str]:
     return git(repo, "log", "--reverse", "--format=%s", rev_range).splitlines()
@@ -239,30 +232,17 @@ def test_branch_moved_between_plan_and_run(repo: Path) -> None:
     assert not backport_left(repo)
 
 
-@pytest.mark.parametrize(
-    "name, pad_minor, expected",
-    [
-        pytest.param("24.09", True, True, id="padded"),
-        pytest.param("24.12", True, True, id="padded-two-digit"),
-        pytest.param("24.9", True, False, id="padded-scheme-rejects-unpadded"),
-        pytest.param("24.00", True, False, id="padded-zero"),
-        pytest.param("26.8", False, True, id="unpadded"),
-        pytest.param("26.12", False, True, id="unpadded-two-digit"),
-        pytest.param("24.09", False, False, id="unpadded-scheme-rejects-padded"),
-        pytest.param("feature/x", True, False, id="feature-branch"),
-        pytest.param("main", False, False, id="main"),
-    ],
-)
-def test_is_release_branch(name: str, pad_minor: bool, expected: bool) -> None:
-    assert is_release_branch(name, Scheme(pad_minor=pad_minor)) is expected
-
-
-def test_unpadded_scheme_target(repo: Path) -> None:
+def test_targets_of_both_eras_in_one_run(repo: Path) -> None:
+    """`--to` reads branch names as written: the padded `24.09` and the unpadded `26.8`, whatever the scheme."""
     git(repo, "branch", "26.8", "24.09")
     fix = commit(repo, "fix: handle two\n", {"app.txt": "one\nTWO\nthree\n"})
-    outcome, _ = backport(repo, BackportRequest(targets=("26.8",), commits=(fix,), pad_minor=False))
-    assert [u.target for u in outcome.updated] == ["26.8"]
+    for pad_minor in (True, False):
+        plan = plan_backport(GitRepo(repo), BackportRequest(targets=("24.09", "26.8"), commits=(fix,), pad_minor=pad_minor))
+        assert [target.target for target in plan.targets] == ["24.09", "26.8"]
+    outcome, _ = backport(repo, BackportRequest(targets=("26.8", "24.09"), commits=(fix,), pad_minor=False))
+    assert [u.target for u in outcome.updated] == ["26.8", "24.09"]
     assert message_of(repo, "26.8") == "fix: handle two\n\nBackported-From: main\nBackported-To: 26.8\n"
+    assert message_of(repo, "24.09") == "fix: handle two\n\nBackported-From: main\nBackported-To: 24.09\n"
 
 
 # Bad input --------------------------------------------------------------------------------------
@@ -288,9 +268,9 @@ def bad_requests(repo: Path) -> Dict[str, tuple]:
             request(fix, targets=("feature/x",)),
             "`--to`: not a release branch name (got `feature/x`); pass a branch such as `24.09`",
         ),
-        "wrong-scheme": (
-            BackportRequest(targets=("24.09",), commits=(fix,), pad_minor=False),
-            "`--to`: not a release branch name (got `24.09`); pass a branch such as `26.8`",
+        "not-a-release-branch-unpadded-scheme": (
+            BackportRequest(targets=("feature/x",), commits=(fix,), pad_minor=False),
+            "`--to`: not a release branch name (got `feature/x`); pass a branch such as `26.8`",
         ),
         "checked-out-target": (
             request(fix, targets=("24.03",)),
@@ -326,7 +306,7 @@ def bad_requests(repo: Path) -> Dict[str, tuple]:
         "unrelated-history",
         "unknown-branch",
         "not-a-release-branch",
-        "wrong-scheme",
+        "not-a-release-branch-unpadded-scheme",
         "checked-out-target",
         "unknown-commit",
         "not-on-main",
@@ -552,53 +532,6 @@ def test_corrupted_state_is_one_line(repo: Path, conflicting: Dict[str, str], ac
         f"`git worktree remove --force {worktree_path(GitRepo(repo))}` and delete the file"
     )
     assert refs(repo) == refs_before
-
-
-# Listing ----------------------------------------------------------------------------------------
-
-
-def test_list_mixed_capitalisation_and_missing_fixes(repo: Path) -> None:
-    commit(repo, "fix: matched by patch id\n", {"a.txt": "a\n"})
-    by_line = commit(repo, "fix(api): matched by cherry-pick line\n", {"b.txt": "b\n"})
-    commit(repo, "fix: matched by subject\n", {"c.txt": "c\n"})
-    missing = commit(repo, "Fix: never backported\n", {"d.txt": "d\n"})
-    commit(repo, "feat: not a fix\n", {"e.txt": "e\n"})
-    canonical = commit_on(
-        repo, "24.09", "Backport a\n\nBackported-From: main\nBackported-To: 24.09\n", {"a.txt": "a\n"}
-    )
-    lower = commit_on(
-        repo,
-        "24.09",
-        f"Backport b\n\n(cherry picked from commit {by_line[:10]})\n\nbackported-from: main\nbackported-To: 24.09\n",
-        {"b.txt": "b changed while resolving\n"},
-    )
-    commit_on(repo, "24.09", "fix: matched by subject\n", {"c.txt": "c changed\n"})
-    upper = commit_on(repo, "24.09", "Bump\n\nBACKPORTED-TO: 24.09\n", {"f.txt": "f\n"})
-    listing = list_backports(GitRepo(repo), "24.09")
-    assert listing == BackportListing(
-        "24.09",
-        git(repo, "merge-base", "main", "24.09"),
-        (
-            BackportedCommit(canonical, "Backport a", BackportTrailers(("main",), ("24.09",))),
-            BackportedCommit(lower, "Backport b", BackportTrailers(("main",), ("24.09",))),
-            BackportedCommit(upper, "Bump", BackportTrailers((), ("24.09",))),
-        ),
-        (CommitSummary(missing, "Fix: never backported"),),
-    )
-    assert describe_listing(listing) == [
-        f"Backported to 24.09 since {listing.merge_base[:7]}:",
-        f"  {canonical[:7]} Backport a (from main to 24.09)",
-        f"  {lower[:7]} Backport b (from main to 24.09)",
-        f"  {upper[:7]} Bump (from ? to 24.09)",
-        "Fixes without a backport to 24.09:",
-        f"  {missing[:7]} Fix: never backported",
-    ]
-
-
-def test_list_unknown_branch(repo: Path) -> None:
-    with pytest.raises(BackportError) as error:
-        list_backports(GitRepo(repo), "24.06")
-    assert str(error.value) == "`--to`: no such local branch (got `24.06`); create or fetch it first"
 
 
 # Migrations -------------------------------------------------------------------------------------

@@ -284,7 +284,7 @@ def test_conflict_then_abort_restores_every_ref(
 
 
 def test_list_mixed_capitalisation_and_missing_fixes(rule_runner: RuleRunner, repo: Path) -> None:
-    commit(repo, "fix: matched by patch id\n", {"a.txt": "a\n"})
+    fix = commit(repo, "fix: matched by patch id\n", {"a.txt": "a\n"})
     missing = commit(repo, "Fix: never backported\n", {"d.txt": "d\n"})
     commit(repo, "feat: not a fix\n", {"e.txt": "e\n"})
     canonical = commit_on(repo, "24.09", "Backport a\n\nBackported-From: main\nBackported-To: 24.09\n", {"a.txt": "a\n"})
@@ -297,7 +297,7 @@ def test_list_mixed_capitalisation_and_missing_fixes(rule_runner: RuleRunner, re
         0,
         [
             f"Backported to 24.09 since {base[:7]}:",
-            f"  {canonical[:7]} Backport a (from main to 24.09)",
+            f"  {canonical[:7]} Backport a (of {fix[:7]}, same patch id)",
             f"  {lower[:7]} Backport b (from main to 24.09)",
             f"  {upper[:7]} Bump (from ? to 24.09)",
             "Fixes without a backport to 24.09:",
@@ -326,9 +326,9 @@ def bad_inputs(rule_runner: RuleRunner, repo: Path) -> Dict[str, tuple]:
             ["--to=topic", f"--commit={fix}"],
             "`--to`: not a release branch name (got `topic`); pass a branch such as `24.09`",
         ),
-        "wrong-scheme": (
+        "other-spelling-is-another-branch": (
             ["--to=24.9", f"--commit={fix}"],
-            "`--to`: not a release branch name (got `24.9`); pass a branch such as `24.09`",
+            "`--to`: no such local branch (got `24.9`); create or fetch it first",
         ),
         "unknown-commit": (
             ["--to=24.09", "--commit=deadbeef"],
@@ -367,7 +367,7 @@ def bad_inputs(rule_runner: RuleRunner, repo: Path) -> Dict[str, tuple]:
     [
         "unknown-branch",
         "not-a-release-branch",
-        "wrong-scheme",
+        "other-spelling-is-another-branch",
         "unknown-commit",
         "merge-without-mainline",
         "no-target",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 from datetime import date
 from pathlib import Path
-from typing import Dict
+from typing import Dict, List
 
 import pytest
 from conftest import git, init_repo
@@ -46,7 +47,7 @@ def history(tmp_path: Path) -> Dict[str, str]:
     c["by_hand"] = commit(repo, "fix: two\n", {"b.txt": "b\n"})
     c["missing"] = commit(repo, "fix: three\n", {"c.txt": "c\n"})
     c["waived"] = commit(repo, "fix: four\n", {"d.txt": "d\n"})
-    c["same_subject"] = commit(repo, "fix: five\n", {"e.txt": "e\n"})
+    c["headline"] = commit(repo, "fix: five\n", {"e.txt": "e\n"})
     c["trailer"] = commit(repo, "feat: six\n\nBackport: 26.4\n", {"f.txt": "f\n"})
     c["feature"] = commit(repo, "feat: seven\n", {"g.txt": "g\n"})
     c["reverted"] = commit(repo, "fix: eight\n", {"h.txt": "h\n"})
@@ -64,15 +65,21 @@ def history(tmp_path: Path) -> Dict[str, str]:
         plan_backport(GitRepo(repo), BackportRequest(("26.8", "26.4"), (c["by_goal"],), pad_minor=False)),
         lambda line: None,
     )
+    c["on_by_goal"] = git(repo, "rev-parse", "26.8")
     git(repo, "switch", "-q", "26.8")
     git(repo, "cherry-pick", "-x", c["by_hand"])
+    c["on_by_hand"] = git(repo, "rev-parse", "HEAD")
     git(repo, "switch", "-q", "main")
-    commit_on_branch(repo, "26.8", "fix: five\n", {"e.txt": "something else\n"}, author=OTHER)
-    # As after a conflict: another patch, but the author, date, subject and trailers of a backport.
-    commit_on_branch(repo, "26.8", "fix: nine\n\nBackported-From: main\nBackported-To: 26.8\n", {"app.txt": "one\nNINE!\n"})
-    commit_on_branch(
+    # By hand, by someone else, with another patch: the headline is the proof.
+    c["on_headline"] = commit_on_branch(repo, "26.8", "[26.8 backport] fix: five\n", {"e.txt": "something else\n"}, author=OTHER)
+    # As after a conflict: another patch, but the subject (and author, date, trailers) of a backport.
+    c["on_resolved"] = commit_on_branch(
+        repo, "26.8", "fix: nine\n\nBackported-From: main\nBackported-To: 26.8\n", {"app.txt": "one\nNINE!\n"}
+    )
+    c["on_named"] = commit_on_branch(
         repo, "26.4", f"fix: ten, adapted\n\nBackported-From: main ({c['named'][:10]})\nBackported-To: 26.4\n", {"j.txt": "J\n"}
     )
+    commit_on_branch(repo, "26.4", "release: 26.4.1\n", {"VERSION": "26.4.1\n"})  # the backport of nothing
     c["repo"] = str(repo)
     return c
 
@@ -83,16 +90,15 @@ def test_gate_reports_missing_and_waived_commits_per_line(history: Dict[str, str
     gate = find_missing(repo, REGISTRY, ["26.8", "26.4"], "main", waivers, TODAY)
     short = {name: sha[:7] for name, sha in history.items()}
     assert describe_gate(gate) == [
-        f"26.8 (branch point {short['eight']}): 3 missing, 2 waived",
+        f"26.8 (branch point {short['eight']}): 2 missing, 2 waived",
         f"  missing {short['missing']} fix: three (`fix:` subject)",
-        f"  missing {short['same_subject']} fix: five (`fix:` subject)",
         f"  missing {short['named']} fix: ten (`fix:` subject)",
         f"  waived  {short['waived']} fix: four (`[backport].waived`: abandoned: the code is gone on the release lines)",
         f"  waived  {short['reverted']} fix: eight (`Backport: none` in {short['revert']})",
         f"26.4 (branch point {short['initial']}): 5 missing, 2 waived",
         f"  missing {short['by_hand']} fix: two (`fix:` subject)",
         f"  missing {short['missing']} fix: three (`fix:` subject)",
-        f"  missing {short['same_subject']} fix: five (`fix:` subject)",
+        f"  missing {short['headline']} fix: five (`fix:` subject)",
         f"  missing {short['trailer']} feat: six (`Backport: 26.4` trailer)",
         f"  missing {short['resolved']} fix: nine (`fix:` subject)",
         f"  waived  {short['waived']} fix: four (`[backport].waived`: abandoned: the code is gone on the release lines)",
@@ -121,7 +127,6 @@ def test_gate_json(history: Dict[str, str]) -> None:
                 "branch_point": history["eight"],
                 "missing": [
                     {"commit": history["missing"], "subject": "fix: three", **fix},
-                    {"commit": history["same_subject"], "subject": "fix: five", **fix},
                     {"commit": history["named"], "subject": "fix: ten", **fix},
                 ],
                 "waived": [
@@ -133,10 +138,35 @@ def test_gate_json(history: Dict[str, str]) -> None:
                         "waived": f"`Backport: none` in {history['revert'][:7]}",
                     },
                 ],
+                "arrived": [
+                    {"commit": history[name], "subject": subject, **fix, "arrival": {"rule": rule, "commit": history[f"on_{name}"]}}
+                    for name, subject, rule in [
+                        ("by_goal", "fix: one", "headline"),
+                        ("by_hand", "fix: two", "named"),
+                        ("headline", "fix: five", "headline"),
+                        ("resolved", "fix: nine", "headline"),
+                    ]
+                ],
             }
         ],
         "problems": [],
     }
+
+
+def test_git_runs_a_fixed_number_of_times(history: Dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """No git process per commit: the branches, then per line its branch point and one `git log`
+    per range, then one patch-id batch (`git log -p` into `git patch-id`) for both lines."""
+    commands: List[str] = []
+
+    class Recording(subprocess.Popen):
+        def __init__(self, args, *rest, **options) -> None:
+            commands.append(args[3])  # after `git -C <root>`
+            super().__init__(args, *rest, **options)
+
+    monkeypatch.setattr(subprocess, "Popen", Recording)
+    find_missing(GitRepo(Path(history["repo"])), REGISTRY, ["26.8", "26.4"], "main", {}, TODAY)
+    per_line = ["rev-parse", "rev-parse", "merge-base", "log", "log"]
+    assert commands == ["for-each-ref", *per_line, *per_line, "log", "patch-id"]
 
 
 def test_nothing_missing_passes(tmp_path: Path) -> None:
@@ -147,7 +177,7 @@ def test_nothing_missing_passes(tmp_path: Path) -> None:
     commit(repo, "docs: one\n", {"b.txt": "b\n"})
     fix = commit(repo, "fix: two\n\nBackport: 26.8\n", {"a.txt": "a\n"})
     git(repo, "switch", "-q", "26.8")
-    git(repo, "cherry-pick", fix)  # no -x, no trailers: the patch id is the proof
+    git(repo, "cherry-pick", fix)  # no -x, no trailers, no pull-request number: the headline is the proof
     git(repo, "switch", "-q", "main")
     gate = find_missing(GitRepo(repo), REGISTRY, ["26.8", "26.4"], "main", {}, TODAY)
     base = git(repo, "rev-parse", "main~2")[:7]

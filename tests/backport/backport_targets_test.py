@@ -56,6 +56,9 @@ TODAY = date(2026, 9, 1)
             "fix: crash\n\nBackport: 26.8, 26.5\n", Targets(Rule.TRAILER, ("26.8",), ("26.8", "26.5"), ("26.5",)), id="unregistered"
         ),
         pytest.param("fix: crash\n\nBackport: 25.15\n", Targets(Rule.TRAILER, (), ("25.15",), ("25.15",)), id="expired-lts"),
+        pytest.param(
+            "feat: x\n\nBackport: 26.04, 26.8\n", Targets(Rule.TRAILER, ("26.8", "26.4"), ("26.04", "26.8")), id="other-spelling"
+        ),
         pytest.param("fix: crash\n\nBackport: none 26.8\n", Targets(Rule.TRAILER, ("26.8",), ("none", "26.8"), ("none",)), id="none-and-a-line"),
         pytest.param("fix: crash\n\nBackport:\n", Targets(Rule.TRAILER, unmaintained=("",)), id="empty-trailer"),
         pytest.param("feat: x\n\nBackported-To: 26.4\n", Targets(Rule.NONE), id="backported-to-is-not-a-request"),

@@ -24,11 +24,16 @@ MACHINE_SETTINGS = dedent(
 """What every pants.toml here needs on this machine, whatever the plugin."""
 
 
+def write_pants_toml(root: Path, global_section: str) -> None:
+    """`root/pants.toml`: Pants' version, `global_section` (which may open more sections) and `MACHINE_SETTINGS`."""
+    (root / "pants.toml").write_text(f"[GLOBAL]\npants_version = \"2.17.1\"\n{global_section}\n{MACHINE_SETTINGS}")
+
+
 def fresh_repo(root: Path, global_section: str, files: Mapping[str, str]) -> Path:
     """A git repository at `root` with the launcher, a `pants.toml` made of `global_section`, and `files`."""
     root.mkdir(parents=True)
     shutil.copy2(source_checkout() / "pants", root / "pants")
-    (root / "pants.toml").write_text(f"[GLOBAL]\npants_version = \"2.17.1\"\n{global_section}\n{MACHINE_SETTINGS}")
+    write_pants_toml(root, global_section)
     (root / ".gitignore").write_text("/.pants.d/\n/.pids/\n/dist/\n")
     for path, text in files.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)

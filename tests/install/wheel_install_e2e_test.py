@@ -29,6 +29,7 @@ SOURCES = ["pants", "pants.toml", "BUILD", "VERSION", "README.md", "3rdparty", "
 MONOREPO = {
     "VERSION": "24.09.0rc1\n",
     "src/acme/app/__init__.py": "",
+    "src/acme/app/README.md": "# Acme client\n",
     "src/acme/app/BUILD": dedent(
         """\
         python_sources(name="src")
@@ -41,7 +42,8 @@ MONOREPO = {
         """
     ),
 }
-"""A one-distribution monorepo; its distribution's name matches the default independent patterns."""
+"""A one-distribution monorepo; its distribution's name matches the default independent patterns.
+Without `[distribution-metadata]`, its README stays unread."""
 
 
 def metadata(wheel: Path) -> Message:
@@ -108,6 +110,9 @@ def test_a_fresh_repository_with_the_wheel_url(tmp_path: Path, wheel: Path) -> N
             "24.9.0rc1",
             ["Development Status :: 4 - Beta"],
         )
+        # No `[distribution-metadata]`: nothing else is added, and Pants writes its own `python_requires`.
+        assert sorted(set(meta.keys())) == ["Classifier", "Metadata-Version", "Name", "Requires-Python", "Summary", "Version"]
+        assert (meta["Requires-Python"], meta.get_payload()) == ("==3.9.*", "")
 
         # The release commit and tag, by the executor the wheel ships.
         git(repo, "switch", "--quiet", "-c", "24.09")

@@ -25,6 +25,8 @@ from calver_release.release.calver import (
     is_release_branch,
     main,
     parse_canonical,
+    release_branches_of,
+    tags_of,
 )
 from calver_samples import INVALID, ORDERED, SPELLINGS
 
@@ -50,6 +52,29 @@ def test_parse_renders_every_spelling(text: str, padded: str, unpadded: str, pep
         pep440,
         Kind(kind),
     )
+
+
+@pytest.mark.parametrize(
+    "text, written, series",
+    [
+        pytest.param("23.09.5", "23.09.5", "23.09", id="padded"),
+        pytest.param("26.4.10", "26.4.10", "26.4", id="unpadded"),
+        pytest.param("25.12.0", "25.12.0", "25.12", id="two-digit-minor"),
+        pytest.param("23.09.8.rc1", "23.09.8rc1", "23.09", id="padded-non-canonical"),
+        pytest.param("26.8.0dev0", "26.8.0.dev0", "26.8", id="unpadded-non-canonical"),
+        pytest.param("24.09.01", "24.09.1", "24.09", id="padded-patch"),
+    ],
+)
+def test_written_keeps_the_minor_as_written_in_any_scheme(text: str, written: str, series: str) -> None:
+    version = CalVer.parse(text)
+    assert (version.written(), version.series.written()) == (written, series)
+
+
+def test_spelling_is_not_part_of_equality_or_order() -> None:
+    padded, unpadded = CalVer.parse("24.09.9"), CalVer.parse("24.9.9")
+    assert (padded == unpadded, hash(padded) == hash(unpadded), padded < CalVer.parse("26.4.0")) == (True, True, True)
+    assert (padded.series == unpadded.series, len({padded.series, unpadded.series})) == (True, 1)
+    assert (padded.written(), unpadded.written()) == ("24.09.9", "24.9.9")
 
 
 @pytest.mark.parametrize(
@@ -148,17 +173,24 @@ def test_is_prerelease(text: str, is_prerelease: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    "text, scheme, series, branch, tag",
+    "text, scheme, series, branch, tag, written",
     [
-        pytest.param("24.09.0rc1", PADDED, Series(24, 9), "24.09", "24.09.0rc1", id="padded"),
-        pytest.param("26.8.0rc1", UNPADDED, Series(26, 8), "26.8", "26.8.0rc1", id="unpadded"),
-        pytest.param("24.9.2", PADDED, Series(24, 9), "24.09", "24.09.2", id="padded-from-unpadded"),
-        pytest.param("25.12.0", UNPADDED, Series(25, 12), "25.12", "25.12.0", id="two-digit-minor"),
+        pytest.param("24.09.0rc1", PADDED, Series(24, 9), "24.09", "24.09.0rc1", "24.09", id="padded"),
+        pytest.param("26.8.0rc1", UNPADDED, Series(26, 8), "26.8", "26.8.0rc1", "26.8", id="unpadded"),
+        pytest.param("24.9.2", PADDED, Series(24, 9), "24.09", "24.09.2", "24.9", id="padded-from-unpadded"),
+        pytest.param("24.09.9", UNPADDED, Series(24, 9), "24.9", "24.9.9", "24.09", id="unpadded-from-padded"),
+        pytest.param("25.12.0", UNPADDED, Series(25, 12), "25.12", "25.12.0", "25.12", id="two-digit-minor"),
     ],
 )
-def test_series_branch_and_tag(text: str, scheme: Scheme, series: Series, branch: str, tag: str) -> None:
+def test_series_branch_and_tag(text: str, scheme: Scheme, series: Series, branch: str, tag: str, written: str) -> None:
+    """The scheme decides the branch and tag the plugin writes; `written()` keeps the version's own spelling."""
     version = CalVer.parse(text)
-    assert (version.series, version.series.branch(scheme), version.tag(scheme)) == (series, branch, tag)
+    assert (version.series, version.series.branch(scheme), version.tag(scheme), version.series.written()) == (
+        series,
+        branch,
+        tag,
+        written,
+    )
 
 
 @pytest.mark.parametrize(
@@ -177,10 +209,21 @@ def test_series_next(series: Series, scheme: Scheme, expected: Series) -> None:
 
 
 @pytest.mark.parametrize(
+    "series, scheme, written",
+    [
+        pytest.param(Series(24, 9, padded=True), UNPADDED, "25.3", id="padded-to-unpadded"),
+        pytest.param(Series(24, 9), PADDED, "25.03", id="unpadded-to-padded"),
+    ],
+)
+def test_series_next_is_spelled_in_the_scheme(series: Series, scheme: Scheme, written: str) -> None:
+    assert series.next(scheme).written() == written
+
+
+@pytest.mark.parametrize(
     "series, scheme, message",
     [
         pytest.param(
-            Series(99, 9),
+            Series(99, 9, padded=True),
             PADDED,
             "no series follows the last one of the scheme (got `99.09`); set the next version explicitly",
             id="six-month-past-99",
@@ -200,68 +243,63 @@ def test_series_next_refuses(series: Series, scheme: Scheme, message: str) -> No
 
 
 @pytest.mark.parametrize(
-    "name, scheme, expected",
+    "name, expected",
     [
-        pytest.param("24.09", PADDED, Series(24, 9), id="padded"),
-        pytest.param("26.8", UNPADDED, Series(26, 8), id="unpadded"),
-        pytest.param("25.12", UNPADDED, Series(25, 12), id="unpadded-two-digits"),
+        pytest.param("24.09", Series(24, 9), id="padded"),
+        pytest.param("24.9", Series(24, 9), id="unpadded-of-the-padded-era"),
+        pytest.param("26.8", Series(26, 8), id="unpadded"),
+        pytest.param("26.08", Series(26, 8), id="padded-of-the-unpadded-era"),
+        pytest.param("25.12", Series(25, 12), id="two-digits"),
     ],
 )
-def test_parse_branch(name: str, scheme: Scheme, expected: Series) -> None:
-    assert (Series.parse_branch(name, scheme), is_release_branch(name, scheme)) == (expected, True)
+def test_parse_branch_reads_either_spelling(name: str, expected: Series) -> None:
+    series = Series.parse_branch(name)
+    assert (series, series.written(), is_release_branch(name)) == (expected, name, True)
 
 
 @pytest.mark.parametrize(
-    "name, scheme, message",
+    "name, message",
     [
         pytest.param(
             "main",
-            PADDED,
-            "not a release branch name (got `main`); release branches are named `YY.MM`, as in `24.09`",
+            "not a release branch name (got `main`); release branches are named `YY.MM`, as in `24.09` or `26.4`",
             id="main",
         ),
         pytest.param(
             "24.09.0",
-            UNPADDED,
-            "not a release branch name (got `24.09.0`); release branches are named `YY.MM`, as in `24.9`",
+            "not a release branch name (got `24.09.0`); release branches are named `YY.MM`, as in `24.09` or `26.4`",
             id="tag",
         ),
         pytest.param(
             "2024.09",
-            PADDED,
-            "not a release branch name (got `2024.09`); release branches are named `YY.MM`, as in `24.09`",
+            "not a release branch name (got `2024.09`); release branches are named `YY.MM`, as in `24.09` or `26.4`",
             id="four-digit-year",
         ),
         pytest.param(
             "24.09\n",
-            PADDED,
-            "not a release branch name (got `24.09\\n`); release branches are named `YY.MM`, as in `24.09`",
+            "not a release branch name (got `24.09\\n`); release branches are named `YY.MM`, as in `24.09` or `26.4`",
             id="trailing-newline",
         ),
         pytest.param(
-            "24.9",
-            PADDED,
-            "release branch not written in the zero-padded scheme (got `24.9`); name it `24.09`",
-            id="unpadded-in-padded",
-        ),
-        pytest.param(
-            "26.08",
-            UNPADDED,
-            "release branch not written in the unpadded scheme (got `26.08`); name it `26.8`",
-            id="padded-in-unpadded",
-        ),
-        pytest.param(
             "24.00",
-            PADDED,
             "the minor must be between 1 and 99 (got `0`); write `YY.MM.PATCH`, as in `24.09.0`",
             id="minor-zero",
         ),
     ],
 )
-def test_parse_branch_refuses(name: str, scheme: Scheme, message: str) -> None:
+def test_parse_branch_refuses(name: str, message: str) -> None:
     with pytest.raises(VersionError) as error:
-        Series.parse_branch(name, scheme)
-    assert (str(error.value), is_release_branch(name, scheme)) == (message, False)
+        Series.parse_branch(name)
+    assert (str(error.value), is_release_branch(name)) == (message, False)
+
+
+def test_release_branches_and_tags_of_a_series_in_either_spelling() -> None:
+    names = ["main", "24.09", "24.9", "24.03", "24.09.0", "24.9.1", "feature/24.09", "26.4"]
+    assert release_branches_of(Series(24, 9), names) == ["24.09", "24.9"]
+    assert tags_of(CalVer.parse("24.9.0"), ["24.09.0", "24.9.0rc1", "24.9.0", "24.09.0.post1", "v24.09.0", "api-v8.20240915"]) == [
+        "24.09.0",
+        "24.9.0",
+    ]
 
 
 BUMPS = [
@@ -292,6 +330,9 @@ BUMPS = [
     ("alpha-final", "24.09.2", "alpha", PADDED, "24.09.3a1"),
     ("rc-post", "22.03.11.post1", "rc", PADDED, "22.03.12rc1"),
     ("rc-unpadded", "26.8.0rc1", "rc", UNPADDED, "26.8.0rc2"),
+    ("patch-padded-in-unpadded", "24.09.9", "patch", UNPADDED, "24.9.10"),
+    ("patch-unpadded-in-padded", "24.9.9", "patch", PADDED, "24.09.10"),
+    ("minor-padded-in-unpadded", "24.12.1", "minor", UNPADDED, "25.3.0.dev0"),
     ("final-rc", "24.09.0rc1", "final", PADDED, "24.09.0"),
     ("final-dev", "24.09.0.dev0", "final", PADDED, "24.09.0"),
     ("final-pre-dev", "24.09.0a2.dev0", "final", PADDED, "24.09.0"),
@@ -304,7 +345,9 @@ BUMPS = [
     "start, bump, scheme, expected", [pytest.param(*sample[1:], id=sample[0]) for sample in BUMPS]
 )
 def test_bump(start: str, bump: str, scheme: Scheme, expected: str) -> None:
-    assert CalVer.parse(start).bump(BumpKind(bump), scheme).canonical(scheme) == expected
+    """A bump is spelled in the scheme, whatever the spelling it started from."""
+    bumped = CalVer.parse(start).bump(BumpKind(bump), scheme)
+    assert (bumped.canonical(scheme), bumped.written()) == (expected, expected)
 
 
 BUMP_ERRORS = [

@@ -79,6 +79,8 @@ def test_maintained_shows_expired_lines_until_removed(rule_runner: RuleRunner, r
             24.03  maintained, regular
             23.09  maintained, LTS through 2024-09-30
             23.03  expired, LTS through 2024-03-31; remove it from `{REGISTRY}`
+            edge: 24.03
+            stable: 23.09
             """
         ),
         "",
@@ -92,6 +94,8 @@ def test_maintained_json(rule_runner: RuleRunner, repo: Path) -> None:
     assert json.loads(result.stdout) == {
         "file": REGISTRY,
         "today": "2024-10-01",
+        "edge": "24.03",
+        "stable": None,
         "versions": [
             {"version": "24.03", "lts": False, "retire_after": None, "status": "maintained"},
             {"version": "23.09", "lts": True, "retire_after": "2024-09-30", "status": "expired"},
@@ -103,7 +107,7 @@ def test_maintained_json(rule_runner: RuleRunner, repo: Path) -> None:
 def test_maintained_reads_the_configured_file(rule_runner: RuleRunner, repo: Path) -> None:
     rule_runner.write_files({"release/lines.yml": 'versions:\n  - version: "24.03"\n'})
     result = run(rule_runner, "--maintained", "--maintained-versions-file=release/lines.yml")
-    assert_result(result, 0, "24.03  maintained, regular\n", "")
+    assert_result(result, 0, "24.03  maintained, regular\nedge: 24.03\nstable: none (no LTS line is maintained)\n", "")
 
 
 def test_maintained_needs_a_registry(rule_runner: RuleRunner) -> None:
@@ -305,10 +309,10 @@ BAD_REGISTRIES = [
         id="no-version",
     ),
     pytest.param(
-        'versions:\n  - version: "24.3"\n',
-        "entry 1: `version` is not a release line: release branch not written in the zero-padded scheme "
-        "(got `24.3`); name it `24.03`",
-        id="not-a-line-of-the-scheme",
+        'versions:\n  - version: "24.03.1"\n',
+        "entry 1: `version` is not a release line: not a release branch name (got `24.03.1`); "
+        "release branches are named `YY.MM`, as in `24.09` or `26.4`",
+        id="not-a-line",
     ),
     pytest.param(
         'versions:\n  - version: "23.09"\n    lts: "true"\n    retire_after: "2024-09-30"\n',
@@ -322,7 +326,8 @@ BAD_REGISTRIES = [
     ),
     pytest.param(
         'versions:\n  - version: "24.03"\n  - version: "22.09"\n',
-        "entry 2 (`22.09`) has no release branch (got no local branch `22.09`); create or fetch the branch, or remove the entry",
+        "entry 2 (`22.09`) has no release branch (got no local branch `22.09` or `22.9`); create or fetch the branch, or "
+        "remove the entry",
         id="no-branch",
     ),
 ]
@@ -354,9 +359,9 @@ def test_check_reports_the_registry(rule_runner: RuleRunner, repo: Path) -> None
         result,
         1,
         "",
-        f"`{REGISTRY}`: entry 1 (`24.09`) has no release branch (got no local branch `24.09`); "
+        f"`{REGISTRY}`: entry 1 (`24.09`) has no release branch (got no local branch `24.09` or `24.9`); "
         "create or fetch the branch, or remove the entry\n"
-        f"`{REGISTRY}`: entry 3 (`22.09`) has no release branch (got no local branch `22.09`); "
+        f"`{REGISTRY}`: entry 3 (`22.09`) has no release branch (got no local branch `22.09` or `22.9`); "
         "create or fetch the branch, or remove the entry\n",
     )
     rule_runner.write_files({REGISTRY: 'versions:\n  - version: "24.03"\n    lts: 1\n'})

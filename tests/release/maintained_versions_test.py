@@ -18,6 +18,7 @@ from calver_release.release.maintained import (
     Status,
     check_branches,
     describe_registry,
+    line_branch,
     parse_registry,
     register_line,
     registry_json,
@@ -62,6 +63,46 @@ def test_unquoted_date_and_padded_scheme() -> None:
     assert parsed.lines == (
         Line("24.09", Series(24, 9)),
         Line("24.03", Series(24, 3), lts=True, retire_after=date(2025, 3, 31)),
+    )
+
+
+BOTH_ERAS = dedent(
+    """\
+    versions:
+      - version: "26.8"
+      - version: "26.4"
+        lts: true
+        retire_after: "2027-04-30"
+      - version: "24.09"
+        lts: true
+        retire_after: "2026-09-30"
+    """
+)
+"""A registry of a repository that crossed the 2025 change of scheme: both spellings at once."""
+
+
+@pytest.mark.parametrize("scheme", [pytest.param(Scheme(), id="padded-scheme"), pytest.param(UNPADDED, id="unpadded-scheme")])
+def test_both_spellings_are_read_as_written_in_either_scheme(scheme: Scheme) -> None:
+    parsed = registry(BOTH_ERAS, scheme)
+    assert [line.version for line in parsed.lines] == ["26.8", "26.4", "24.09"]
+    assert [line.series for line in parsed.lines] == [Series(26, 8), Series(26, 4), Series(24, 9)]
+    assert describe_registry(parsed, date(2026, 9, 1)) == [
+        "26.8   maintained, regular",
+        "26.4   maintained, LTS through 2027-04-30",
+        "24.09  maintained, LTS through 2026-09-30",
+        "edge: 26.8",
+        "stable: 26.4",
+    ]
+
+
+def test_a_line_is_found_by_either_spelling() -> None:
+    parsed = registry(BOTH_ERAS)
+    assert (parsed.get("24.9"), parsed.get("24.09"), parsed.get("26.08"), parsed.get("26.5"), parsed.get("main")) == (
+        parsed.lines[2],
+        parsed.lines[2],
+        parsed.lines[0],
+        None,
+        None,
     )
 
 
@@ -114,15 +155,9 @@ def test_empty_list() -> None:
             id="entry-not-a-mapping",
         ),
         pytest.param(
-            "versions:\n  - version: \"26.08\"\n",
-            "entry 1: `version` is not a release line: release branch not written in the unpadded scheme "
-            "(got `26.08`); name it `26.8`",
-            id="version-in-other-scheme",
-        ),
-        pytest.param(
             "versions:\n  - version: \"main\"\n",
             "entry 1: `version` is not a release line: not a release branch name (got `main`); "
-            "release branches are named `YY.MM`, as in `24.9`",
+            "release branches are named `YY.MM`, as in `24.09` or `26.4`",
             id="version-not-a-line",
         ),
         pytest.param(
@@ -168,6 +203,11 @@ def test_empty_list() -> None:
             "entry 2 (`26.8`) is registered twice; remove one of them",
             id="duplicate",
         ),
+        pytest.param(
+            "versions:\n  - version: \"24.09\"\n  - version: \"24.9\"\n",
+            "entry 2 (`24.9`) is registered twice (also as `24.09`); remove one of them",
+            id="duplicate-in-the-other-spelling",
+        ),
     ],
 )
 def test_bad_registry(text: str, error: str) -> None:
@@ -178,10 +218,33 @@ def test_bad_registry(text: str, error: str) -> None:
 
 def test_every_line_needs_its_branch() -> None:
     assert check_branches(registry(BACKEND_AI), ["main", "26.8"]) == [
-        f"`{PATH}`: entry 2 (`26.4`) has no release branch (got no local branch `26.4`); "
+        f"`{PATH}`: entry 2 (`26.4`) has no release branch (got no local branch `26.4` or `26.04`); "
         "create or fetch the branch, or remove the entry"
     ]
     assert check_branches(registry(BACKEND_AI), ["main", "26.8", "26.4"]) == []
+
+
+@pytest.mark.parametrize(
+    "version, branches, expected",
+    [
+        pytest.param("26.8", ["26.8", "main"], "26.8", id="same-name"),
+        pytest.param("24.09", ["24.09", "26.8"], "24.09", id="same-name-padded"),
+        pytest.param("24.9", ["24.09", "main"], "24.09", id="only-the-other-spelling"),
+        pytest.param("24.09", ["24.9"], "24.9", id="only-the-other-spelling-unpadded"),
+        pytest.param("24.9", ["24.09", "24.9"], "24.9", id="both-spellings-the-same-name-wins"),
+        pytest.param("24.9", ["24.03", "25.09", "24.09.1"], None, id="none-of-the-series"),
+    ],
+)
+def test_a_line_matches_its_branch(version: str, branches: list, expected: Optional[str]) -> None:
+    parsed = registry(f'versions:\n  - version: "{version}"\n')
+    problem = (
+        f"`{PATH}`: entry 1 (`24.9`) has no release branch (got no local branch `24.9` or `24.09`); "
+        "create or fetch the branch, or remove the entry"
+    )
+    assert (line_branch(parsed.lines[0], branches), check_branches(parsed, branches)) == (
+        expected,
+        [] if expected else [problem],
+    )
 
 
 @pytest.mark.parametrize(
@@ -256,10 +319,14 @@ def test_maintained_report_shows_what_is_past_its_time() -> None:
         "26.4   maintained, LTS through 2027-04-30",
         f"26.2   superseded by 26.8; remove it from `{PATH}`",
         f"25.15  expired, LTS through 2026-03-31; remove it from `{PATH}`",
+        "edge: 26.8",
+        "stable: 26.4",
     ]
     assert registry_json(parsed, today) == {
         "file": PATH,
         "today": "2026-09-01",
+        "edge": "26.8",
+        "stable": "26.4",
         "versions": [
             {"version": "26.8", "lts": False, "retire_after": None, "status": "maintained"},
             {"version": "26.4", "lts": True, "retire_after": "2027-04-30", "status": "maintained"},
@@ -267,6 +334,40 @@ def test_maintained_report_shows_what_is_past_its_time() -> None:
             {"version": "25.15", "lts": True, "retire_after": "2026-03-31", "status": "expired"},
         ],
     }
+
+
+@pytest.mark.parametrize(
+    "text, today, edge, stable",
+    [
+        pytest.param(BACKEND_AI, date(2026, 9, 1), "26.8", "26.4", id="regular-and-lts"),
+        pytest.param(BACKEND_AI, date(2027, 5, 1), "26.8", None, id="lts-expired"),
+        pytest.param('versions:\n  - version: "26.8"\n', date(2026, 9, 1), "26.8", None, id="no-lts-line"),
+        pytest.param(
+            'versions:\n  - version: "26.12"\n    lts: true\n    retire_after: "2027-12-31"\n  - version: "26.8"\n',
+            date(2026, 12, 1),
+            "26.12",
+            "26.12",
+            id="newest-is-lts",
+        ),
+        pytest.param(
+            'versions:\n  - version: "26.4"\n    lts: true\n    retire_after: "2027-04-30"\n  - version: "24.09"\n'
+            '    lts: true\n    retire_after: "2026-09-30"\n',
+            date(2026, 9, 1),
+            "26.4",
+            "26.4",
+            id="newest-lts-across-spellings",
+        ),
+        pytest.param("versions: []\n", date(2026, 9, 1), None, None, id="empty"),
+    ],
+)
+def test_edge_and_stable_channels(text: str, today: date, edge: Optional[str], stable: Optional[str]) -> None:
+    parsed = registry(text)
+    report = registry_json(parsed, today)
+    assert (report["edge"], report["stable"]) == (edge, stable)
+    assert describe_registry(parsed, today)[-2:] == [
+        f"edge: {edge}" if edge else "edge: none (no line is maintained)",
+        f"stable: {stable}" if stable else "stable: none (no LTS line is maintained)",
+    ]
 
 
 # Registering ------------------------------------------------------------------------------------
@@ -373,6 +474,23 @@ def test_registering_again_changes_nothing() -> None:
     outcome = register_line(registry(BACKEND_AI), Series(26, 8), lts=False, rc_date=date(2026, 9, 1))
     assert outcome == Registration(registry(BACKEND_AI), None, previous_text=BACKEND_AI)
     assert not outcome.changed
+
+
+def test_a_line_registered_in_the_other_spelling_is_not_registered_again() -> None:
+    """`24.09` is registered; cutting series 24.9 in the unpadded scheme finds it instead of adding `24.9`."""
+    text = 'versions:\n  - version: "24.09"\n'
+    outcome = register_line(registry(text, UNPADDED), Series(24, 9), lts=False, rc_date=date(2024, 9, 2))
+    assert (outcome.added, outcome.changed, outcome.registry.text) == (None, False, text)
+
+
+def test_a_new_line_is_written_in_the_scheme_next_to_the_other_spelling() -> None:
+    outcome = register_line(registry(BOTH_ERAS, UNPADDED), Series(26, 12), lts=False, rc_date=date(2026, 12, 2))
+    assert [line.version for line in outcome.registry.lines] == ["26.12", "26.4"]
+    assert outcome.report() == [
+        f"Registered 26.12 in `{PATH}`",
+        f"Retired 26.8 from `{PATH}`: superseded by 26.12",
+        f"Retired 24.09 from `{PATH}`: LTS supported through 2026-09-30",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,14 @@ from example_repo import SharedExample
 SERVER_SIDE = ["agent", "client", "common", "kernel", "manager", "storage-proxy", "webserver"]
 """Every distribution that declares no version of its own, the client SDK included."""
 
+REPOSITORY_CLASSIFIERS = [
+    "Intended Audience :: Developers",
+    "Operating System :: MacOS :: MacOS X",
+    "Operating System :: POSIX :: Linux",
+    "Programming Language :: Python :: 3",
+]
+"""`[distribution-metadata].classifiers` in the example's pants.toml."""
+
 
 def metadata(wheel: Path):
     with zipfile.ZipFile(wheel) as archive:
@@ -33,7 +41,12 @@ def test_package_stamps_every_distribution_without_a_version(example: SharedExam
         assert "Development Status :: 4 - Beta" in meta.get_all("Classifier")
     # The one independent distribution keeps the version it declares.
     assert wheels["backend.ai-plugin-sdk"]["Version"] == "1.4.0"
-    assert wheels["backend.ai-plugin-sdk"].get_all("Classifier") == ["Development Status :: 5 - Production/Stable"]
+    assert wheels["backend.ai-plugin-sdk"].get_all("Classifier") == [
+        *REPOSITORY_CLASSIFIERS,
+        "Development Status :: 5 - Production/Stable",
+        "Programming Language :: Python :: 3.9",
+        "License :: OSI Approved :: MIT License",
+    ]
     assert sorted(wheels["backend.ai-webserver"].get_all("Requires-Dist")) == [
         "backend.ai-client (==24.9.0rc1)",
         "backend.ai-common (==24.9.0rc1)",
@@ -45,7 +58,39 @@ def test_package_stamps_every_distribution_without_a_version(example: SharedExam
     for name in ("agent", "storage-proxy"):
         assert wheels[f"backend.ai-{name}"].get_all("Requires-Dist") == ["backend.ai-common (==24.9.0rc1)"]
     assert wheels["backend.ai-kernel"].get_all("Requires-Dist") == ["attrs (==24.2.0)"]
-    # The example's own setupgen plugin extends the stamping through the extension point.
-    assert wheels["backend.ai-manager"]["Home-page"] == "https://github.com/lablup/backend.ai"
-    assert wheels["backend.ai-manager"].get_payload().startswith("# Backend.AI Manager")
     assert (repo / "dist/backend.ai_common-24.9.0rc1-py3-none-any.whl").is_file()
+
+
+def test_package_writes_the_repository_metadata(example: SharedExample) -> None:
+    example.run("package", "::").assert_success()
+    wheels = {metadata(w)["Name"]: metadata(w) for w in sorted((example.root / "dist").glob("*.whl"))}
+
+    # `[distribution-metadata]` in the example's pants.toml, for every distribution.
+    for name, meta in wheels.items():
+        assert (meta["Author"], meta["Home-page"], meta["Requires-Python"]) == (
+            "Lablup Inc. and contributors",
+            "https://github.com/lablup/backend.ai",
+            ">=3.9,<3.10",
+        ), name
+    manager = wheels["backend.ai-manager"]
+    assert manager.get_all("Classifier") == [
+        *REPOSITORY_CLASSIFIERS,
+        "Development Status :: 4 - Beta",
+        "Programming Language :: Python :: 3.9",
+        "License :: OSI Approved :: GNU Lesser General Public License v3 or later (LGPLv3+)",
+    ]
+    assert manager["Description-Content-Type"] == "text/markdown"
+    assert manager.get_payload() == (example.root / "src/ai/backend/manager/README.md").read_text()
+    # A distribution without a README gets no long description.
+    assert wheels["backend.ai-agent"]["Description-Content-Type"] is None
+    # The example's own setupgen plugin adds, through the extension point, a changelog link at the
+    # release tag of the stamped version; the independent plugin SDK gets none.
+    assert manager.get_all("Project-URL") == [
+        "Documentation, https://docs.backend.ai/",
+        "Source, https://github.com/lablup/backend.ai",
+        "Changelog, https://github.com/lablup/backend.ai/blob/24.09.0rc1/CHANGELOG.md",
+    ]
+    assert wheels["backend.ai-plugin-sdk"].get_all("Project-URL") == [
+        "Documentation, https://docs.backend.ai/",
+        "Source, https://github.com/lablup/backend.ai",
+    ]

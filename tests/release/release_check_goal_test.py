@@ -41,11 +41,16 @@ def test_non_canonical_version_file(rule_runner: RuleRunner) -> None:
     assert_check(rule_runner, "`VERSION`: not in canonical form (got `24.09.0c1`); write `24.09.0rc1`")
 
 
-def test_unpadded_scheme(rule_runner: RuleRunner) -> None:
-    rule_runner.write_files({"VERSION": "26.08.0rc1\n"})
-    assert_check(
-        rule_runner, "`VERSION`: not in canonical form (got `26.08.0rc1`); write `26.8.0rc1`", args=["--no-pad-minor"]
-    )
+@pytest.mark.parametrize("args", [pytest.param([], id="padded-scheme"), pytest.param(["--no-pad-minor"], id="unpadded-scheme")])
+@pytest.mark.parametrize("version", ["24.09.0rc1", "26.8.0rc1"])
+def test_either_spelling_of_the_minor_passes_in_either_scheme(rule_runner: RuleRunner, version: str, args: list) -> None:
+    rule_runner.write_files({"VERSION": f"{version}\n"})
+    assert_check(rule_runner, args=args)
+
+
+def test_unpadded_version_file_keeps_its_spelling(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files({"VERSION": "26.8.0c1\n"})
+    assert_check(rule_runner, "`VERSION`: not in canonical form (got `26.8.0c1`); write `26.8.0rc1`")
 
 
 def test_package_version_files(rule_runner: RuleRunner) -> None:
@@ -126,6 +131,37 @@ def test_branch_collisions(rule_runner: RuleRunner) -> None:
         "branch `25.03`: named like a release branch but its `VERSION` is `24.09.0rc1` (series `24.09`); "
         "rename the branch or fix its version",
     )
+
+
+COMPONENTS = [
+    {"address": "//:client", "name": "backend.ai-client", "server_side": False, "version": "24.9.1"},
+    {"address": "//:common", "name": "backend.ai-common", "server_side": True, "version": "24.9.0rc1"},
+]
+
+
+def test_check_json_prints_the_checked_components_on_success(rule_runner: RuleRunner) -> None:
+    result = run_goal(rule_runner, ReleaseVersionGoal, "--check", "--format=json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert json.loads(result.stdout) == {
+        "version": "24.09.0rc1",
+        "pep440": "24.9.0rc1",
+        "series": "24.09",
+        "release_branch": "24.09",
+        "tag": "24.09.0rc1",
+        "kind": "rc",
+        "is_prerelease": True,
+        "components": COMPONENTS,
+        "problems": [],
+    }
+
+
+def test_check_json_lists_the_problems_too(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files({"VERSION": "24.09.0c1\n"})
+    result = run_goal(rule_runner, ReleaseVersionGoal, "--check", "--format=json")
+    problem = "`VERSION`: not in canonical form (got `24.09.0c1`); write `24.09.0rc1`"
+    assert (result.exit_code, result.stderr) == (1, f"{problem}\n")
+    report = json.loads(result.stdout)
+    assert (report["components"], report["problems"]) == (COMPONENTS, [problem])
 
 
 def test_json_lists_components(rule_runner: RuleRunner) -> None:

@@ -9,7 +9,7 @@ import pytest
 from conftest import git, init_repo
 
 from calver_release.runtime.git import GitRepo
-from calver_release.release.calver import CalVer, Scheme
+from calver_release.release.calver import CalVer
 from calver_release.release.checks import (
     check_api_version,
     check_branch_names,
@@ -18,22 +18,23 @@ from calver_release.release.checks import (
     check_requirement_pins,
 )
 
-PADDED = Scheme()
-
-
 @pytest.mark.parametrize(
-    "text, scheme, expected",
+    "text, expected",
     [
-        pytest.param("24.09.0rc1\n", PADDED, [], id="canonical"),
+        pytest.param("24.09.0rc1\n", [], id="padded"),
+        pytest.param("26.8.0rc1\n", [], id="unpadded"),
         pytest.param(
-            "24.03.0dev0\n", PADDED, ["`VERSION`: not in canonical form (got `24.03.0dev0`); write `24.03.0.dev0`"], id="no-dot-dev"
+            "24.03.0dev0\n", ["`VERSION`: not in canonical form (got `24.03.0dev0`); write `24.03.0.dev0`"], id="no-dot-dev"
         ),
-        pytest.param("24.9.0\n", PADDED, ["`VERSION`: not in canonical form (got `24.9.0`); write `24.09.0`"], id="unpadded"),
-        pytest.param("26.8.0rc1\n", Scheme(pad_minor=False), [], id="unpadded-scheme"),
+        pytest.param(
+            "26.4.0dev0\n", ["`VERSION`: not in canonical form (got `26.4.0dev0`); write `26.4.0.dev0`"], id="no-dot-dev-unpadded"
+        ),
+        pytest.param("23.09.8.rc1\n", ["`VERSION`: not in canonical form (got `23.09.8.rc1`); write `23.09.8rc1`"], id="dotted-rc"),
     ],
 )
-def test_canonical(text: str, scheme: Scheme, expected: list) -> None:
-    assert check_canonical("VERSION", CalVer.parse(text.strip()), text, scheme) == expected
+def test_canonical_keeps_the_minor_as_written(text: str, expected: list) -> None:
+    """Either spelling of the minor passes; everything else must be canonical, in the version's own spelling."""
+    assert check_canonical("VERSION", CalVer.parse(text.strip()), text) == expected
 
 
 def test_package_version_files(tmp_path: Path) -> None:
@@ -112,7 +113,7 @@ def test_branch_names_pass_on_a_clean_history(repo: Path) -> None:
     git(repo, "branch", "24.09")
     git(repo, "branch", "topic/fix-scheduler")
     git(repo, "tag", "24.09.0rc1")
-    assert check_branch_names(GitRepo(repo), "VERSION", PADDED) == []
+    assert check_branch_names(GitRepo(repo), "VERSION") == []
 
 
 def test_branch_names(repo: Path) -> None:
@@ -121,7 +122,7 @@ def test_branch_names(repo: Path) -> None:
     git(repo, "branch", "24.09.1")  # shaped like a tag
     git(repo, "branch", "24.09.0rc2")  # shaped like a pre-release tag
     git(repo, "branch", "25.03")  # a release branch name whose VERSION is 24.09.0rc1
-    assert check_branch_names(GitRepo(repo), "VERSION", PADDED) == [
+    assert check_branch_names(GitRepo(repo), "VERSION") == [
         "branch `24.03.0`: a tag has the same name; rename the branch",
         "branch `24.09.0rc2`: named like a release tag; rename the branch",
         "branch `24.09.1`: named like a release tag; rename the branch",
@@ -130,9 +131,32 @@ def test_branch_names(repo: Path) -> None:
     ]
 
 
+def test_release_branches_of_both_eras_are_checked(repo: Path) -> None:
+    """A repository that crossed the change of scheme: `24.09` of the padded era next to `26.4` and `26.8`."""
+    git(repo, "branch", "24.09")
+    (repo / "VERSION").write_text("26.4.0.dev0\n")
+    git(repo, "commit", "-qam", "Start 26.4")
+    git(repo, "branch", "26.4")
+    git(repo, "branch", "26.8")
+    git(repo, "tag", "24.09.9", "24.09")
+    assert check_branch_names(GitRepo(repo), "VERSION") == [
+        "branch `26.8`: named like a release branch but its `VERSION` is `26.4.0.dev0` (series `26.4`); "
+        "rename the branch or fix its version",
+    ]
+
+
+def test_a_series_with_branches_in_both_spellings(repo: Path) -> None:
+    git(repo, "branch", "24.09")
+    git(repo, "branch", "24.9")
+    assert check_branch_names(GitRepo(repo), "VERSION") == [
+        "branches `24.09` and `24.9`: two release branches of one series (got both); keep one and rename or "
+        "delete the other, since the registry and backports name one branch per line",
+    ]
+
+
 def test_branch_rules_look_at_local_branches_with_a_detached_head(repo: Path) -> None:
     git(repo, "branch", "24.09.1")
     git(repo, "switch", "--quiet", "--detach", "HEAD")
-    assert check_branch_names(GitRepo(repo), "VERSION", PADDED) == [
+    assert check_branch_names(GitRepo(repo), "VERSION") == [
         "branch `24.09.1`: named like a release tag; rename the branch",
     ]

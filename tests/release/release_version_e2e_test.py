@@ -38,7 +38,9 @@ def test_show_bump_cut_and_refuse(example: SharedExample) -> None:
     assert cut.stdout.splitlines()[2] == "Registered 24.09 in `.github/maintained-versions.yml`"
     assert git(repo, "show", "main:.github/maintained-versions.yml") == 'versions:\n  - version: "24.09"'
     assert git(repo, "status", "--porcelain") == ""
-    assert example.run("release-version", "--maintained").assert_success().stdout == "24.09  maintained, regular\n"
+    assert example.run("release-version", "--maintained").assert_success().stdout == (
+        "24.09  maintained, regular\nedge: 24.09\nstable: none (no LTS line is maintained)\n"
+    )
 
     refused = example.run("release-version", "--set=24.9.1")
     assert refused.exit_code == 1

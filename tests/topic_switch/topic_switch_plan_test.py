@@ -26,11 +26,10 @@ from alembic_repos import (
     sqlite_tables,
 )
 
-from calver_release.release.calver import Scheme
 from calver_release.runtime.git import GitRepo
 from calver_release.runtime.journal import StateStore, Status, abort_journal, load_journal, run_journal, save_state
 from calver_release.runtime.schema import to_json
-from calver_release.topic_switch.plan import ExportMode, SwitchPlan, SwitchSettings, TopicSwitchError, build_plan
+from calver_release.topic_switch.plan import ExportMode, SwitchPlan, SwitchSettings, TopicSwitchError, build_plan, release_advice
 from calver_release.topic_switch.report import render_text
 
 DONE, FAILED, PENDING = Status.DONE, Status.FAILED, Status.PENDING
@@ -432,11 +431,11 @@ def _stamp_unknown(repo: Path, tmp_path: Path) -> None:
         ),
         pytest.param(
             lambda repo, _: git(repo, "branch", "26.8", "main"),
-            {"target": "26.8", "scheme": Scheme(pad_minor=False)},
+            {"target": "26.8"},
             "`--to`: a release branch (got `26.8`); release branches are safer in a separate clone "
             "(`git worktree add ../26.8 26.8`) than switched to and from in the development checkout; "
             "pass `--yes` to switch anyway",
-            id="unpadded-release-branch",
+            id="unpadded-release-branch-whatever-the-scheme",
         ),
         pytest.param(
             lambda repo, _: (repo / "migrations/env.py").write_text("# edited\n"),
@@ -501,3 +500,22 @@ def test_bad_input_changes_nothing(template: Path, tmp_path: Path, prepare, chan
     assert (git(repo, "for-each-ref"), git(repo, "status", "--porcelain"), (tmp_path / "main.sqlite").read_bytes()) == before
     assert git(repo, "branch", "--show-current") == "topic-a"
     assert journal_of(repo) is None
+
+
+@pytest.mark.parametrize(
+    "branch, target, release",
+    [
+        pytest.param("topic-a", "24.09", "24.09", id="padded-target"),
+        pytest.param("topic-a", "26.4", "26.4", id="unpadded-target"),
+        pytest.param("26.4", "topic-a", "26.4", id="unpadded-source"),
+        pytest.param("topic-a", "topic-b", None, id="no-release-branch"),
+    ],
+)
+def test_release_advice_names_release_branches_in_either_spelling(branch: str, target: str, release) -> None:
+    advice = release_advice(branch, target)
+    assert advice == (
+        None
+        if release is None
+        else f"note: release branches are safer in a separate clone (`git worktree add ../{release} {release}`) "
+        "than switched to and from in the development checkout"
+    )

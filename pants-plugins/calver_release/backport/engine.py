@@ -3,7 +3,7 @@
 Flow: `plan_backport` validates everything and writes nothing; `run_backport` picks in a temporary
 worktree inside the git directory and moves a release branch only when its whole series applied;
 a conflict stops the run with its state saved on disk, so `continue_backport` and `abort_backport`
-work from a new shell. `list_backports` and `migration_warnings` only read.
+work from a new shell. `migration_warnings` only reads.
 
 Decisions:
 - A release branch checked out in any worktree is refused: moving its ref would leave that
@@ -15,33 +15,23 @@ Decisions:
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from calver_release.backport.trailers import (
-    FIX_SUBJECT,
-    BackportTrailers,
-    add_backport_trailers,
-    parse_backport_trailers,
-)
-from calver_release.release.calver import Scheme, is_release_branch
+from calver_release.backport.errors import BackportError
+from calver_release.backport.history import merge_base, require_branch
+from calver_release.backport.trailers import add_backport_trailers
+from calver_release.release.calver import is_release_branch
 from calver_release.runtime.git import GitRepo
 from calver_release.runtime.journal import StateFileError, StateStore
 
 Report = Callable[[str], None]
 
-_CHERRY_PICKED_FROM = re.compile(r"\(cherry picked from commit ([0-9a-f]{7,40})\)")
-_COMMIT_ID = re.compile(r"\b[0-9a-f]{7,40}\b")
 _NO_HOOKS = ("-c", "core.hooksPath=/dev/null")
 _RESUME_HINT = "run `pants backport --continue` or `pants backport --abort`"
-
-
-class BackportError(ValueError):
-    """A backport request or run that cannot go on; the message is one line for the user."""
 
 
 @dataclass(frozen=True)
@@ -121,33 +111,6 @@ class BackportOutcome:
     conflict: Optional[Conflict] = None
 
 
-@dataclass(frozen=True)
-class CommitSummary:
-    """A commit and its subject line."""
-
-    commit: str
-    subject: str
-
-
-@dataclass(frozen=True)
-class BackportedCommit:
-    """A commit on a release branch that carries backport trailers."""
-
-    commit: str
-    subject: str
-    trailers: BackportTrailers
-
-
-@dataclass(frozen=True)
-class BackportListing:
-    """What `--list` shows for one release branch."""
-
-    target: str
-    merge_base: str
-    backported: Tuple[BackportedCommit, ...]
-    missing_fixes: Tuple[CommitSummary, ...]
-
-
 @dataclass
 class _State:
     """A run's progress, saved as JSON before every step that writes."""
@@ -167,7 +130,7 @@ class _State:
 def plan_backport(repo: GitRepo, request: BackportRequest) -> BackportPlan:
     """Validate `request` against the repository and decide what to pick where; writes nothing."""
     ensure_no_backport_in_progress(repo)
-    source_tip = _require_branch(repo, request.source_branch, "source branch")
+    source_tip = require_branch(repo, request.source_branch, "source branch")
     if not request.targets:
         raise BackportError("`--to`: no release branch given (got none); pass `--to=X.Y`")
     if not request.commits:
@@ -195,23 +158,16 @@ def describe_plan(plan: BackportPlan) -> List[str]:
 
 def _validate_target(repo: GitRepo, target: str, pad_minor: bool, checked_out: Dict[str, str]) -> str:
     example = "24.09" if pad_minor else "26.8"
-    if not is_release_branch(target, Scheme(pad_minor=pad_minor)):
+    if not is_release_branch(target):
         raise BackportError(
             f"`--to`: not a release branch name (got `{target}`); pass a branch such as `{example}`"
         )
-    tip = _require_branch(repo, target, "`--to`")
+    tip = require_branch(repo, target, "`--to`")
     if target in checked_out:
         raise BackportError(
             f"`--to`: the branch is checked out in `{checked_out[target]}` (got `{target}`); "
             "switch that worktree to another branch first, so moving the branch leaves no files behind"
         )
-    return tip
-
-
-def _require_branch(repo: GitRepo, branch: str, origin: str) -> str:
-    tip = repo.rev_parse(f"refs/heads/{branch}")
-    if tip is None:
-        raise BackportError(f"{origin}: no such local branch (got `{branch}`); create or fetch it first")
     return tip
 
 
@@ -268,7 +224,7 @@ def _validate_commit(repo: GitRepo, commit: str, request: BackportRequest) -> Pi
 
 
 def _plan_target(repo: GitRepo, target: str, tip: str, source_tip: str, picks: Sequence[Pick]) -> TargetPlan:
-    existing = _patch_ids(repo, f"{_merge_base(repo, source_tip, tip, target)}..{tip}")
+    existing = _patch_ids(repo, f"{merge_base(repo, source_tip, tip, target)}..{tip}")
     to_pick = []
     skips = []
     for pick in picks:
@@ -550,110 +506,7 @@ def _load_state(repo: GitRepo) -> Optional[_State]:
         raise BackportError(str(e)) from None
 
 
-# Listing and warnings ---------------------------------------------------------------------------
-
-
-def list_backports(repo: GitRepo, target: str, source_branch: str = "main") -> BackportListing:
-    """Commits on `target` with backport trailers, and fixes of `source_branch` not backported there.
-
-    A fix is a commit since the merge base whose subject starts with `fix:` (or `fix(scope):`); it
-    counts as backported when it has `arrived` (see `Arrivals`) or a commit of `target` has the
-    same subject.
-    """
-    tip, base = branch_point(repo, target, source_branch)
-    on_target = _commit_messages(repo, f"{base}..{tip}")
-    backported = tuple(
-        BackportedCommit(sha, _subject(msg), parse_backport_trailers(msg))
-        for sha, msg in on_target
-        if parse_backport_trailers(msg)
-    )
-    arrived = arrivals(repo, base, tip)
-    subjects = {_subject(msg) for _, msg in on_target}
-    missing = tuple(
-        CommitSummary(commit.sha, commit.subject)
-        for commit in source_commits(repo, base, source_branch)
-        if FIX_SUBJECT.match(commit.subject) and not arrived.has(commit) and commit.subject not in subjects
-    )
-    return BackportListing(target, base, backported, missing)
-
-
-@dataclass(frozen=True)
-class SourceCommit:
-    """A non-merge commit of the source branch: its message, patch id and author identity."""
-
-    sha: str
-    message: str
-    patch_id: Optional[str]
-    identity: str
-
-    @property
-    def subject(self) -> str:
-        return _subject(self.message)
-
-
-@dataclass(frozen=True)
-class Arrivals:
-    """What a release branch holds since its branch point, to recognise commits of the source branch there.
-
-    A commit has arrived when a commit of the branch has its patch id, names it (a `(cherry picked
-    from commit X)` line, or a backport trailer such as `Backported-From: main (X)`), or carries
-    backport trailers and has its author, author date and subject: that is what `pants backport`
-    and `git cherry-pick -e` keep when a conflict changed the patch. A same subject alone is not
-    enough.
-    """
-
-    patch_ids: FrozenSet[str]
-    named: FrozenSet[str]
-    identities: FrozenSet[str]
-
-    def has(self, commit: SourceCommit) -> bool:
-        return (
-            commit.patch_id in self.patch_ids
-            or any(commit.sha.startswith(name) for name in self.named)
-            or commit.identity in self.identities
-        )
-
-
-def branch_point(repo: GitRepo, target: str, source_branch: str) -> Tuple[str, str]:
-    """The tip of the release branch `target` and its merge base with `source_branch`."""
-    tip = _require_branch(repo, target, "`--to`")
-    source_tip = _require_branch(repo, source_branch, "source branch")
-    return tip, _merge_base(repo, source_tip, tip, target)
-
-
-def arrivals(repo: GitRepo, base: str, tip: str) -> Arrivals:
-    """The `Arrivals` of the commits `base..tip`."""
-    named = set()
-    identities = set()
-    for _, identity, message in _commits(repo, f"{base}..{tip}"):
-        named.update(_CHERRY_PICKED_FROM.findall(message))
-        trailers = parse_backport_trailers(message)
-        named.update(ref for value in trailers.backported_from for ref in _COMMIT_ID.findall(value))
-        if trailers:
-            identities.add(identity)
-    return Arrivals(frozenset(_patch_ids(repo, f"{base}..{tip}")), frozenset(named), frozenset(identities))
-
-
-def source_commits(repo: GitRepo, base: str, source_branch: str) -> List[SourceCommit]:
-    """The non-merge commits of `base..source_branch`, oldest first."""
-    rev_range = f"{base}..refs/heads/{source_branch}"
-    patch_id_of = {sha: pid for pid, sha in _patch_id_pairs(repo, rev_range)}
-    return [
-        SourceCommit(sha, message, patch_id_of.get(sha), identity)
-        for sha, identity, message in _commits(repo, rev_range, "--no-merges")
-    ]
-
-
-def describe_listing(listing: BackportListing) -> List[str]:
-    """Lines for `--list`: the backported commits with their trailers, then the missing fixes."""
-    lines = [f"Backported to {listing.target} since {_short(listing.merge_base)}:"]
-    for commit in listing.backported:
-        sources = ", ".join(commit.trailers.backported_from) or "?"
-        targets = ", ".join(commit.trailers.backported_to) or "?"
-        lines.append(f"  {_short(commit.commit)} {commit.subject} (from {sources} to {targets})")
-    lines.append(f"Fixes without a backport to {listing.target}:")
-    lines.extend(f"  {_short(c.commit)} {c.subject}" for c in listing.missing_fixes)
-    return lines
+# Warnings ---------------------------------------------------------------------------------------
 
 
 def migration_warnings(repo: GitRepo, plan: BackportPlan, dirs: Sequence[str]) -> List[str]:
@@ -683,15 +536,6 @@ def _is_ancestor(repo: GitRepo, commit: str, rev: str) -> bool:
     return repo.run("merge-base", "--is-ancestor", commit, rev, check=False).returncode == 0
 
 
-def _merge_base(repo: GitRepo, source_tip: str, tip: str, target: str) -> str:
-    proc = repo.run("merge-base", source_tip, tip, check=False)
-    if proc.returncode != 0:
-        raise BackportError(
-            f"`--to`: shares no history with the source branch (got `{target}`); pass a release branch"
-        )
-    return proc.stdout.strip()
-
-
 def _parent_diff(pick: Pick) -> Tuple[str, str]:
     """The two commits whose diff is the pick's change (parent `mainline`, or the first)."""
     return f"{pick.commit}^{pick.mainline or 1}", pick.commit
@@ -719,34 +563,10 @@ def _patch_id_pairs(repo: GitRepo, rev_range: str) -> List[Tuple[str, str]]:
     return [(pid, sha) for pid, sha in (line.split() for line in out.splitlines())]
 
 
-def _commits(repo: GitRepo, rev_range: str, *options: str) -> List[Tuple[str, str, str]]:
-    """(sha, identity, message) of the commits of `rev_range`, oldest first; the identity is the
-    author, the author date and the subject, which a cherry-pick keeps."""
-    out = repo.run(
-        "log", "-z", "--reverse", "--date=raw", "--format=%H%x01%an <%ae> %ad%x01%B", *options, rev_range
-    ).stdout
-    commits = []
-    for record in out.split("\0"):
-        if record:
-            sha, author, message = record.split("\x01", 2)
-            commits.append((sha, f"{author}\n{_subject(message)}", message))
-    return commits
-
-
-def _commit_messages(repo: GitRepo, rev_range: str, *options: str) -> List[Tuple[str, str]]:
-    """(sha, message) of the commits of `rev_range`, oldest first."""
-    out = repo.run("log", "-z", "--reverse", "--format=%H%n%B", *options, rev_range).stdout
-    return [tuple(record.split("\n", 1)) for record in out.split("\0") if record]  # type: ignore[misc]
-
-
 def _commit_message(repo: GitRepo, commit: str) -> str:
     """The commit's message exactly as stored (what follows the header's blank line)."""
     raw = repo.run("cat-file", "commit", commit).stdout
     return raw.split("\n\n", 1)[1] if "\n\n" in raw else ""
-
-
-def _subject(message: str) -> str:
-    return message.split("\n", 1)[0].strip()
 
 
 def _short(sha: str) -> str:

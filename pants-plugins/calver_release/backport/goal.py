@@ -30,13 +30,12 @@ from calver_release.backport.engine import (
     BackportRequest,
     abort_backport,
     continue_backport,
-    describe_listing,
     describe_plan,
-    list_backports,
     migration_warnings,
     plan_backport,
     run_backport,
 )
+from calver_release.backport.listing import describe_listing, list_backports
 from calver_release.backport.missing import check_waivers, describe_gate, find_missing, gate_json
 from calver_release.backport.targets import (
     decide_commits,
@@ -71,15 +70,15 @@ class BackportSubsystem(GoalSubsystem):
         trailer, or every maintained line for a `fix:` subject (the registry is
         `[release-version].maintained_versions_file`). `{bin_name()} backport --missing` lists
         the commits each maintained line still lacks, for CI.
-        The release branch scheme and the main branch come from `[release-version]`.
+        The main branch and the registry come from `[release-version]`.
         """
     )
 
     to = StrListOption(
         help=softwrap(
             """
-            A release branch to backport to, named in the repository's scheme (`24.09` zero-padded,
-            `26.8` unpadded). Repeat for several branches; they are updated in the order given.
+            A release branch to backport to, named either way (`24.09` zero-padded, `26.8`
+            unpadded). Repeat for several branches; they are updated in the order given.
             Without it, each commit's message chooses its targets among the maintained lines.
             With `--missing`, the registered lines to check.
             """
@@ -124,10 +123,11 @@ class BackportSubsystem(GoalSubsystem):
         mutually_exclusive_group="action",
         help=softwrap(
             """
-            For each `--to` branch, print its commits that carry backport trailers (in any
-            capitalisation), then the `fix:` commits of the main branch since the branch point
-            that have no backport there. Mutually exclusive with `--dry-run`, `--missing`,
-            `--continue` and `--abort`.
+            For each `--to` branch, print its backports since the branch point, each with the
+            commit of the main branch it brought and the rule that found it (as `--missing` finds
+            them), or its backport trailers, then the `fix:` commits of the main branch since the
+            branch point that have not arrived there. Mutually exclusive with `--dry-run`,
+            `--missing`, `--continue` and `--abort`.
             """
         ),
     )
@@ -138,17 +138,23 @@ class BackportSubsystem(GoalSubsystem):
             """
             The gate CI runs before tagging: for every maintained line (or each `--to`), list the
             commits of the main branch since the line's branch point that their messages send
-            there and that have not arrived (no commit there with their patch id, naming them,
-            or a backport with their author, date and subject), with the rule that requires
-            each. Exit code 1 when any is missing. Mutually exclusive with `--dry-run`, `--list`,
-            `--continue` and `--abort`.
+            there and that have not arrived (no commit there names them, carries their
+            pull-request number `(#N)`, has their subject once pull-request numbers and backport
+            markers are removed, or their patch id), with the rule that requires each. Exit code
+            1 when any is missing. Mutually exclusive with `--dry-run`, `--list`, `--continue`
+            and `--abort`.
             """
         ),
     )
     output_format = EnumOption(
         "--format",
         default=BackportFormat.TEXT,
-        help="How `--missing` prints its report: `text` or `json`.",
+        help=softwrap(
+            """
+            How `--missing` prints its report: `text`, or `json`, which also lists the commits
+            that arrived and the rule that found each.
+            """
+        ),
     )
     waived = DictOption[str](
         default={},
@@ -280,11 +286,11 @@ def plan_by_rule(
         if decision.targets.unmaintained:
             raise BackportError(unmaintained_error(decision, registry, day))
     lines = [decision.describe() for decision in decisions]
-    targets = union_of_targets(decisions, registry, day)
+    targets = tuple(registry.branch(version) for version in union_of_targets(decisions, registry, day))
     if not targets:
         return [*lines, "Nothing to backport."], None
     plan = plan_backport(repo, replace(request, targets=targets))
-    return lines, restrict_plan(plan, {d.commit: d.targets.versions for d in decisions})
+    return lines, restrict_plan(plan, {d.commit: [registry.branch(v) for v in d.targets.versions] for d in decisions})
 
 
 def plan_lines(
@@ -325,13 +331,16 @@ def missing_report(
     registry = registry_of(repo, release)
     waivers = check_waivers(repo, subsystem.waived)
     day = today(env)
-    versions = list(dict.fromkeys(subsystem.to))
-    for version in versions:
-        if registry.get(version) is None:
-            registered = ", ".join(f"`{line.version}`" for line in registry.newest_first()) or "none"
+    versions: List[str] = []
+    for version in subsystem.to:
+        line = registry.get(version)
+        if line is None:
+            registered = ", ".join(f"`{entry.version}`" for entry in registry.newest_first()) or "none"
             raise BackportError(
                 f"`--to`: not a line of `{registry.path}` (got `{version}`); pass a registered line: {registered}"
             )
+        if line.version not in versions:
+            versions.append(line.version)
     if not versions:
         versions = [line.version for line in registry.maintained(day)]
         for line in registry.newest_first():

@@ -2,10 +2,13 @@
 
 For a release line, the candidates are the non-merge commits of the main branch since the line's
 branch point. A candidate is required there when its targets (`backport.targets`) include the
-line, and missing when it has not arrived (`engine.Arrivals`: patch id, a commit naming it, or a
-backport with its author, date and subject; a same subject alone is not proof). A missing commit
-is waived, and listed as such, when `[backport].waived` names it with a reason, or when a later
-commit of the main branch with a `Backport: none` trailer names it (e.g. its revert).
+line, and missing when it has not arrived (`arrivals`: a commit of the line names it, carries its
+pull-request number, has its headline or its patch id; the report says which rule found it). A
+missing commit is waived, and listed as such, when `[backport].waived` names it with a reason, or
+when a later commit of the main branch with a `Backport: none` trailer names it (e.g. its revert).
+
+All lines are read first (one `git log` per range), so that `arrivals.find_arrivals` computes the
+patch ids every line still needs in one batch.
 
 A `Backport:` trailer naming a line that is neither registered nor an existing release branch (a
 retired line keeps its branch) is a problem of its own: the target it meant cannot be checked.
@@ -16,9 +19,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Dict, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from calver_release.backport.engine import BackportError, SourceCommit, arrivals, branch_point, source_commits
+from calver_release.backport.arrivals import Arrival, LineCheck, find_arrivals
+from calver_release.backport.errors import BackportError
+from calver_release.backport.history import Commit, branch_point, read_commits, source_commits
 from calver_release.backport.targets import Rule, Targets, decide_targets, why_unmaintained
 from calver_release.release.maintained import Registry
 from calver_release.runtime.git import GitRepo
@@ -35,16 +40,19 @@ class Required:
     subject: str
     targets: Targets
     waived: str = ""
+    arrival: Optional[Arrival] = None
 
 
 @dataclass(frozen=True)
 class LineReport:
-    """One release line: its branch point and the required commits that have not arrived."""
+    """One release line: its branch point, the required commits that have not arrived (missing or
+    waived), and those that have, each with its `Arrival`."""
 
     version: str
     branch_point: str
     missing: Tuple[Required, ...]
     waived: Tuple[Required, ...]
+    arrived: Tuple[Required, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,34 +92,45 @@ def find_missing(
     today: date,
 ) -> Gate:
     """The gate's report for the release lines `versions` (registered ones)."""
-    reports = []
     problems: Dict[str, str] = {}
     branches = set(repo.local_branches())
+    targets_of: Dict[str, Targets] = {}
+    bases, checks = [], []
     for version in versions:
-        tip, base = branch_point(repo, version, source_branch)
-        commits = source_commits(repo, base, source_branch)
-        arrived = arrivals(repo, base, tip)
-        waived_by_none = _waived_by_none(commits, registry, today)
-        missing, waived = [], []
-        for commit in commits:
-            targets = decide_targets(commit.message, registry, today)
+        tip, base = branch_point(repo, registry.branch(version), source_branch)
+        source = tuple(source_commits(repo, base, source_branch))
+        for commit in source:
+            if commit.sha not in targets_of:
+                targets_of[commit.sha] = decide_targets(commit.message, registry, today)
+        wanted = frozenset(c.sha for c in source if version in targets_of[c.sha].versions)
+        bases.append(base)
+        checks.append(LineCheck(source, tuple(read_commits(repo, f"{base}..{tip}")), wanted))
+    reports = []
+    for version, base, check, arrivals in zip(versions, bases, checks, find_arrivals(repo, checks)):
+        waived_by_none = _waived_by_none(check.source, targets_of)
+        missing, waived, arrived = [], [], []
+        for commit in check.source:
+            targets = targets_of[commit.sha]
             unknown = [name for name in targets.unmaintained if registry.get(name) is None and name not in branches]
             if unknown and commit.sha not in waivers:
                 problems.setdefault(commit.sha, _problem(commit, targets, unknown, registry, today))
-            if version not in targets.versions or arrived.has(commit):
+            if commit.sha not in check.wanted:
+                continue
+            if commit.sha in arrivals:
+                arrived.append(Required(commit.sha, commit.subject, targets, arrival=arrivals[commit.sha]))
                 continue
             reason = _waiver(commit.sha, waivers, waived_by_none)
             required = Required(commit.sha, commit.subject, targets, reason)
             (waived if reason else missing).append(required)
-        reports.append(LineReport(version, base, tuple(missing), tuple(waived)))
+        reports.append(LineReport(version, base, tuple(missing), tuple(waived), tuple(arrived)))
     return Gate(registry.path, tuple(reports), tuple(problems.values()))
 
 
-def _waived_by_none(commits: Sequence[SourceCommit], registry: Registry, today: date) -> Dict[str, str]:
+def _waived_by_none(commits: Sequence[Commit], targets_of: Mapping[str, Targets]) -> Dict[str, str]:
     """Commit -> the later `Backport: none` commit whose message names it."""
     waived = {}
     for index, commit in enumerate(commits):
-        targets = decide_targets(commit.message, registry, today)
+        targets = targets_of[commit.sha]
         if targets.rule is not Rule.TRAILER or targets.versions or targets.unmaintained:
             continue
         for name in _COMMIT_ID.findall(commit.message):
@@ -129,7 +148,7 @@ def _waiver(sha: str, waivers: Mapping[str, str], waived_by_none: Mapping[str, s
     return ""
 
 
-def _problem(commit: SourceCommit, targets: Targets, unknown: Sequence[str], registry: Registry, today: date) -> str:
+def _problem(commit: Commit, targets: Targets, unknown: Sequence[str], registry: Registry, today: date) -> str:
     reasons = "; ".join(why_unmaintained(name, registry, today) for name in unknown)
     return (
         f"`Backport:` trailer of {commit.sha[:7]} ({commit.subject}): names a line that cannot be checked "
@@ -152,12 +171,14 @@ def gate_json(gate: Gate, source_branch: str) -> Dict[str, Any]:
     """The `--missing --format=json` report."""
 
     def entry(required: Required) -> Dict[str, Any]:
+        arrival = required.arrival
         return {
             "commit": required.commit,
             "subject": required.subject,
             "rule": required.targets.rule.value,
             "trailer": list(required.targets.named) if required.targets.rule is Rule.TRAILER else None,
             **({"waived": required.waived} if required.waived else {}),
+            **({"arrival": {"rule": arrival.match.value, "commit": arrival.backport}} if arrival else {}),
         }
 
     return {
@@ -170,6 +191,7 @@ def gate_json(gate: Gate, source_branch: str) -> Dict[str, Any]:
                 "branch_point": line.branch_point,
                 "missing": [entry(r) for r in line.missing],
                 "waived": [entry(r) for r in line.waived],
+                "arrived": [entry(r) for r in line.arrived],
             }
             for line in gate.lines
         ],

@@ -1,10 +1,11 @@
 """Which release lines a commit of the main branch goes to, decided from its own message.
 
 The rules (Backend.AI's): a `Backport:` trailer names exactly the target versions, separated by
-commas or spaces (`Backport: none` means none); without one, a `fix:` subject (or `fix(scope):`,
-any case) goes to every maintained line, and any other subject to none. A trailer naming a version
-that is not maintained is reported, never dropped: `unmaintained` holds those names, and the
-callers refuse (`pants backport`) or report them (`--missing`).
+commas or spaces (`Backport: none` means none), each in either spelling (`24.9` names the line
+`24.09`); without one, a `fix:` subject (or `fix(scope):`, any case) goes to every maintained line,
+and any other subject to none. A trailer naming a version that is not maintained is reported, never
+dropped: `unmaintained` holds those names, and the callers refuse (`pants backport`) or report them
+(`--missing`).
 
 Every line of the message that starts with `Backport:` (any case) counts, because squash merges
 bury a pull request's trailers in the middle of the merged message.
@@ -78,19 +79,20 @@ def backport_trailer(message: str) -> Optional[Tuple[str, ...]]:
 
 def decide_targets(message: str, registry: Registry, today: date) -> Targets:
     """The targets of a commit with `message`, among the lines `registry` maintains on `today`."""
-    maintained = tuple(line.version for line in registry.maintained(today))
+    maintained = registry.maintained(today)
     named = backport_trailer(message)
     if named is None:
         subject = message.split("\n", 1)[0].strip()
         if FIX_SUBJECT.match(subject):
-            return Targets(Rule.FIX, maintained)
+            return Targets(Rule.FIX, tuple(line.version for line in maintained))
         return Targets(Rule.NONE)
     if not named:
         return Targets(Rule.TRAILER, unmaintained=("",))
     if len(named) == 1 and named[0].lower() == "none":
         return Targets(Rule.TRAILER, (), named)
-    versions = tuple(version for version in maintained if version in named)
-    return Targets(Rule.TRAILER, versions, named, tuple(name for name in named if name not in maintained))
+    lines = {name: registry.get(name) for name in named}
+    versions = tuple(line.version for line in maintained if line in lines.values())
+    return Targets(Rule.TRAILER, versions, named, tuple(name for name in named if lines[name] not in maintained))
 
 
 def why_unmaintained(name: str, registry: Registry, today: date) -> str:

@@ -4,6 +4,12 @@ Two schemes exist. The classic one zero-pads the minor (`24.09.0`, release branc
 the one Backend.AI adopted in 2025 does not (`26.8.0rc1`, release branch `26.8`). Either way
 the year is two digits, tags carry no `v` prefix, and the order is exactly PEP 440's.
 
+Read as written, write in the scheme: real histories carry both spellings (`24.09.9` and
+`26.4.10` in one repository), so parsing accepts either spelling of the minor and records it
+(`padded`, which equality and order ignore: `24.09.0 == 24.9.0`), and `written()` shows a version,
+series or branch as the repository wrote it. The `Scheme` decides only what the plugin writes
+next: `canonical(scheme)`, `branch(scheme)`, `tag(scheme)`, and what `bump` and `Series.next` return.
+
 Edge rules:
 - `CalVer.parse` accepts any PEP 440 spelling (`24.03.0dev0`, `23.09.8.rc1`, `24.03.0-alpha1`)
   with exactly three release parts and a year written with two digits; it refuses a `v`
@@ -27,9 +33,9 @@ import datetime
 import functools
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from packaging.version import InvalidVersion, Version
 
@@ -111,23 +117,40 @@ def _check_series(year: int, minor: int) -> None:
     _check_range("minor", minor, 1, 99)
 
 
+def _spell(year: int, minor: int, padded: bool) -> str:
+    """`YY.MM` with the minor zero-padded to two digits (`24.09`), or `YY.S` as it is (`24.9`)."""
+    return f"{year:02d}.{minor:02d}" if padded else f"{year:02d}.{minor}"
+
+
+def _is_padded(minor: str) -> bool:
+    """Whether a minor was written with a leading zero (`09`)."""
+    return len(minor) > 1 and minor.startswith("0")
+
+
 @dataclass(frozen=True)
 class Series:
-    """A release series, named by its release branch: `24.09` (zero-padded) or `26.8`."""
+    """A release series, named by its release branch: `24.09` (zero-padded) or `26.8`.
+
+    `padded` records how it was written; equality ignores it (`24.09` and `24.9` are one series).
+    """
 
     year: int
     minor: int
+    padded: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_series(self.year, self.minor)
 
     def branch(self, scheme: Scheme) -> str:
-        """The release branch name: `24.09` in the zero-padded scheme, `24.9` otherwise."""
-        minor = f"{self.minor:02d}" if scheme.pad_minor else str(self.minor)
-        return f"{self.year:02d}.{minor}"
+        """The release branch name the plugin writes: `24.09` in the zero-padded scheme, `24.9` otherwise."""
+        return _spell(self.year, self.minor, scheme.pad_minor)
+
+    def written(self) -> str:
+        """The name as it was written (`24.09`, `26.4`), whatever the scheme."""
+        return _spell(self.year, self.minor, self.padded)
 
     def next(self, scheme: Scheme) -> Series:
-        """The series after this one.
+        """The series after this one, spelled in `scheme`.
 
         Six-month cadence: the next of the minors 3 and 9 (`24.05` -> `24.09`, `24.09` -> `25.03`).
         Sequential cadence: the minor plus one in the same year (`25.19` -> `25.20`); a new year
@@ -137,49 +160,65 @@ class Series:
             return self._checked_next(self.year, self.minor + 1, scheme)
         later = [minor for minor in SIX_MONTH_MINORS if minor > self.minor]
         if later:
-            return Series(self.year, later[0])
+            return Series(self.year, later[0], scheme.pad_minor)
         return self._checked_next(self.year + 1, SIX_MONTH_MINORS[0], scheme)
 
     def _checked_next(self, year: int, minor: int, scheme: Scheme) -> Series:
         if year > 99 or minor > 99:
             raise VersionError(
-                f"no series follows the last one of the scheme (got `{self.branch(scheme)}`); "
+                f"no series follows the last one of the scheme (got `{self.written()}`); "
                 f"set the next version explicitly"
             )
-        return Series(year, minor)
+        return Series(year, minor, scheme.pad_minor)
 
     @classmethod
-    def parse_branch(cls, name: str, scheme: Scheme) -> Series:
-        """The series a release branch name denotes; the name must be written in `scheme`'s form."""
+    def parse_branch(cls, name: str) -> Series:
+        """The series a release branch name denotes, in either spelling (`24.09`, `26.4`)."""
         match = _BRANCH.fullmatch(name)
         if match is None:
-            example = Series(24, 9).branch(scheme)
             raise VersionError(
                 f"not a release branch name (got `{_show(name)}`); "
-                f"release branches are named `YY.MM`, as in `{example}`"
+                f"release branches are named `YY.MM`, as in `24.09` or `26.4`"
             )
-        series = cls(int(match.group(1)), int(match.group(2)))
-        if series.branch(scheme) != name:
-            raise VersionError(
-                f"release branch not written in the {_scheme_label(scheme)} scheme "
-                f"(got `{name}`); name it `{series.branch(scheme)}`"
-            )
-        return series
+        year, minor = match.groups()
+        return cls(int(year), int(minor), _is_padded(minor))
 
 
-def is_release_branch(name: str, scheme: Scheme) -> bool:
-    """True when `name` is a release branch written in `scheme`'s form."""
+def is_release_branch(name: str) -> bool:
+    """True when `name` is a release branch name, in either spelling (`24.09`, `26.4`)."""
     try:
-        Series.parse_branch(name, scheme)
+        Series.parse_branch(name)
     except VersionError:
         return False
     return True
 
 
+def release_branches_of(series: Series, names: Iterable[str]) -> List[str]:
+    """The names among `names` that are release branches of `series`, in either spelling, sorted."""
+    return sorted(name for name in names if is_release_branch(name) and Series.parse_branch(name) == series)
+
+
+def tags_of(version: CalVer, tags: Iterable[str]) -> List[str]:
+    """The tags among `tags` that name `version`, in any spelling (`24.09.0`, `24.9.0`), sorted."""
+    prefix = f"{version.year:02d}."
+    return sorted(tag for tag in tags if tag.startswith(prefix) and spells(tag, version))
+
+
+def spells(text: str, version: CalVer) -> bool:
+    """True when `text` is a spelling of `version` (`24.09.0`, `24.9.0`, `24.09.0.rc1` of `24.9.0rc1`)."""
+    try:
+        return CalVer.parse(text) == version
+    except VersionError:
+        return False
+
+
 @functools.total_ordering
 @dataclass(frozen=True)
 class CalVer:
-    """One calendar version. Equality and order are PEP 440's: `24.09.0 == 24.9.0`."""
+    """One calendar version. Equality and order are PEP 440's: `24.09.0 == 24.9.0`.
+
+    `padded` records whether the minor was written zero-padded; `written()` renders it so.
+    """
 
     year: int
     minor: int
@@ -187,6 +226,7 @@ class CalVer:
     pre: Optional[Tuple[str, int]] = None
     post: Optional[int] = None
     dev: Optional[int] = None
+    padded: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_series(self.year, self.minor)
@@ -214,27 +254,35 @@ class CalVer:
             ) from None
         _check_parts(text, version)
         year, minor, patch = version.release
-        return cls(year, minor, patch, pre=version.pre, post=version.post, dev=version.dev)
+        padded = _is_padded(text.split(".")[1])
+        return cls(year, minor, patch, pre=version.pre, post=version.post, dev=version.dev, padded=padded)
 
     def canonical(self, scheme: Scheme) -> str:
-        """The spelling used in `VERSION` files and tags: `24.03.0.dev0`, `23.09.8rc1`, `26.8.0rc1`."""
+        """The spelling the plugin writes to `VERSION` files: `24.03.0.dev0`, `23.09.8rc1`, `26.8.0rc1`."""
+        return self._render(scheme.pad_minor)
+
+    def written(self) -> str:
+        """The canonical spelling with the minor as it was written: `24.09.5`, `26.4.10` in any scheme."""
+        return self._render(self.padded)
+
+    def _render(self, padded: bool) -> str:
         pre = "".join(str(part) for part in self.pre) if self.pre else ""
         post = f".post{self.post}" if self.post is not None else ""
         dev = f".dev{self.dev}" if self.dev is not None else ""
-        return f"{self.series.branch(scheme)}.{self.patch}{pre}{post}{dev}"
+        return f"{_spell(self.year, self.minor, padded)}.{self.patch}{pre}{post}{dev}"
 
     def pep440(self) -> str:
         """The normalized PEP 440 form, as setuptools writes it: `24.9.0.dev0`."""
-        return str(Version(self.canonical(Scheme(pad_minor=False))))
+        return str(Version(self._render(padded=False)))
 
     def tag(self, scheme: Scheme) -> str:
-        """The git tag of this version: its canonical form, without a `v` prefix."""
+        """The git tag the plugin creates for this version: its canonical form, without a `v` prefix."""
         return self.canonical(scheme)
 
     @property
     def series(self) -> Series:
-        """The release series (and so the release branch) this version belongs to."""
-        return Series(self.year, self.minor)
+        """The release series (and so the release branch) this version belongs to, spelled as written."""
+        return Series(self.year, self.minor, self.padded)
 
     @property
     def kind(self) -> Kind:
@@ -259,8 +307,9 @@ class CalVer:
         alpha/beta/rc: up the ladder, releasing the pre-release a dev version leads to
         (`a2.dev0` -> `a2`), starting the next patch from a final or post release.
         final: drops the pre-release and dev segments. post: the next post-release of a final.
+        The result is spelled in `scheme` (`24.09.9` bumped in the unpadded scheme is `24.9.10`).
         """
-        return _BUMPS[kind](self, kind, scheme)
+        return dataclasses.replace(_BUMPS[kind](self, kind, scheme), padded=scheme.pad_minor)
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, CalVer):
@@ -330,7 +379,7 @@ def _bump_pre(version: CalVer, kind: BumpKind, scheme: Scheme) -> CalVer:
     if letters.index(letter) < letters.index(current):
         raise VersionError(
             f"cannot go back from {PRE_KINDS[current].value} to {kind.value} "
-            f"(got `{version.canonical(scheme)}`); bump `{PRE_KINDS[current].value}` or a later stage"
+            f"(got `{version.written()}`); bump `{PRE_KINDS[current].value}` or a later stage"
         )
     if letter != current:
         number = 1
@@ -342,7 +391,7 @@ def _bump_pre(version: CalVer, kind: BumpKind, scheme: Scheme) -> CalVer:
 def _bump_final(version: CalVer, kind: BumpKind, scheme: Scheme) -> CalVer:
     if not version.is_prerelease:
         raise VersionError(
-            f"already a final release (got `{version.canonical(scheme)}`); "
+            f"already a final release (got `{version.written()}`); "
             f"bump `patch`, `post` or `minor` instead"
         )
     return CalVer(version.year, version.minor, version.patch)
@@ -351,7 +400,7 @@ def _bump_final(version: CalVer, kind: BumpKind, scheme: Scheme) -> CalVer:
 def _bump_post(version: CalVer, kind: BumpKind, scheme: Scheme) -> CalVer:
     if version.is_prerelease:
         raise VersionError(
-            f"only a final release can get a post-release (got `{version.canonical(scheme)}`); "
+            f"only a final release can get a post-release (got `{version.written()}`); "
             f"bump `final` first"
         )
     return dataclasses.replace(version, post=(version.post or 0) + 1)

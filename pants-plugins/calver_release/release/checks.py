@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from calver_release.release.calver import ApiVersion, CalVer, Scheme, Series, VersionError, is_release_branch
+from calver_release.release.calver import ApiVersion, CalVer, Series, VersionError, is_release_branch
 from calver_release.runtime.commit_files import CommitFiles
 from calver_release.runtime.git import GitRepo
 
@@ -18,9 +18,13 @@ _PADDED_CALVER = re.compile(r"^\d{2}\.0\d\.")
 """A pinned version that looks like a zero-padded calendar version (`20.09.0`)."""
 
 
-def check_canonical(path: str, version: CalVer, text: str, scheme: Scheme) -> List[str]:
-    """The version file must hold the canonical spelling for the repository's scheme."""
-    canonical = version.canonical(scheme)
+def check_canonical(path: str, version: CalVer, text: str) -> List[str]:
+    """The version file must hold a canonical spelling, with the minor as it is written (`24.09.0.dev0`, `26.4.0.dev0`).
+
+    Either spelling of the minor passes: a release branch of the zero-padded era keeps its `VERSION`
+    after the repository moved on; `[release-version].pad_minor` decides what the plugin writes next.
+    """
+    canonical = version.written()
     if text.strip() == canonical:
         return []
     return [f"`{path}`: not in canonical form (got `{text.strip()}`); write `{canonical}`"]
@@ -102,17 +106,25 @@ def _stripped(version: str) -> str:
         return version
 
 
-def check_branch_names(repo: GitRepo, version_path: str, scheme: Scheme) -> List[str]:
-    """Local branches must not collide with tags, look like tags, or wear a wrong series' name."""
+def check_branch_names(repo: GitRepo, version_path: str) -> List[str]:
+    """Local branches must not collide with tags, look like tags, wear a wrong series' name, or share a series."""
     existing_tags = set(repo.tags())
     problems = []
+    series_branches: Dict[Series, List[str]] = {}
     for branch in sorted(repo.local_branches()):
         if branch in existing_tags:
             problems.append(f"branch `{branch}`: a tag has the same name; rename the branch")
         elif _looks_like_tag(branch):
             problems.append(f"branch `{branch}`: named like a release tag; rename the branch")
-        elif is_release_branch(branch, scheme):
-            problems.extend(_release_branch_problems(repo, branch, version_path, scheme))
+        elif is_release_branch(branch):
+            series_branches.setdefault(Series.parse_branch(branch), []).append(branch)
+            problems.extend(_release_branch_problems(repo, branch, version_path))
+    problems.extend(
+        f"branches `{names[0]}` and `{names[1]}`: two release branches of one series (got both); "
+        "keep one and rename or delete the other, since the registry and backports name one branch per line"
+        for names in series_branches.values()
+        if len(names) > 1
+    )
     return problems
 
 
@@ -124,8 +136,8 @@ def _looks_like_tag(name: str) -> bool:
     return True
 
 
-def _release_branch_problems(repo: GitRepo, branch: str, version_path: str, scheme: Scheme) -> Sequence[str]:
-    series = Series.parse_branch(branch, scheme)
+def _release_branch_problems(repo: GitRepo, branch: str, version_path: str) -> Sequence[str]:
+    series = Series.parse_branch(branch)
     text = CommitFiles.of(repo, f"refs/heads/{branch}").text(version_path)
     try:
         version = CalVer.parse((text or "").strip())
@@ -134,7 +146,7 @@ def _release_branch_problems(repo: GitRepo, branch: str, version_path: str, sche
     if version.series != series:
         return [
             f"branch `{branch}`: named like a release branch but its `{version_path}` is "
-            f"`{version.canonical(scheme)}` (series `{version.series.branch(scheme)}`); "
+            f"`{version.written()}` (series `{version.series.written()}`); "
             f"rename the branch or fix its version"
         ]
     return []

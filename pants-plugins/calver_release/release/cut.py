@@ -1,4 +1,7 @@
-"""Cutting a release branch: `x.y` from `main`'s tip, then `main` moves to the next series' `.dev0`."""
+"""Cutting a release branch: `x.y` from `main`'s tip, then `main` moves to the next series' `.dev0`.
+
+The branch and the next version are written in the scheme; the version cut from is shown as written.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Sequence
 
-from calver_release.release.calver import BumpKind, CalVer, Scheme
+from calver_release.release.calver import BumpKind, CalVer, Scheme, release_branches_of, tags_of
 from calver_release.runtime.git import GitRepo
 
 
@@ -35,20 +38,21 @@ def plan_release_cut(repo: GitRepo, version: CalVer, scheme: Scheme, main_branch
         )
     if repo.dirty_files():
         raise ReleaseCutError("`--cut-release`: the working tree has uncommitted changes; commit or stash them first")
-    canonical = version.canonical(scheme)
     if version.patch != 0 or not version.is_prerelease:
         raise ReleaseCutError(
             f"`--cut-release`: `{main_branch}` must be at `x.y.0` with a dev or pre-release suffix "
-            f"(got `{canonical}`); set it with `--set`, e.g. `{version.series.branch(scheme)}.0.dev0`"
+            f"(got `{version.written()}`); set it with `--set`, e.g. `{version.series.branch(scheme)}.0.dev0`"
         )
     release_branch = version.series.branch(scheme)
-    existing_tags = set(repo.tags())
-    if release_branch in repo.local_branches():
-        raise ReleaseCutError(f"`--cut-release`: the branch `{release_branch}` already exists")
+    branches = release_branches_of(version.series, repo.local_branches())
+    if branches:
+        raise ReleaseCutError(f"`--cut-release`: the branch `{branches[0]}` already exists")
     check_ref_is_free(repo, release_branch)
-    for name in (release_branch, f"{release_branch}.0"):
-        if name in existing_tags:
-            raise ReleaseCutError(f"`--cut-release`: the tag `{name}` already exists")
+    existing_tags = set(repo.tags())
+    final = CalVer(version.year, version.minor, 0)
+    tags = [*release_branches_of(version.series, existing_tags), *tags_of(final, existing_tags)]
+    if tags:
+        raise ReleaseCutError(f"`--cut-release`: the tag `{tags[0]}` already exists")
     head = repo.rev_parse("HEAD")
     if head is None:
         raise ReleaseCutError(f"`--cut-release`: `{main_branch}` has no commits yet")
@@ -87,8 +91,8 @@ def describe_release_cut(
 ) -> List[str]:
     """What `--cut-release --dry-run` prints: the branch it would create, the commit, the registry and the push."""
     return [
-        f"Would create release branch {cut.branch} at {cut.head[:12]} ({cut.version.canonical(scheme)})",
-        f"Would commit on {main_branch}: {version_path} {cut.version.canonical(scheme)} -> "
+        f"Would create release branch {cut.branch} at {cut.head[:12]} ({cut.version.written()})",
+        f"Would commit on {main_branch}: {version_path} {cut.version.written()} -> "
         f"{cut.next_version.canonical(scheme)} (release: start the {cut.next_version.series.branch(scheme)} series on main)",
         *(f"Would record in the registry: {note}" for note in notes),
         f"Then push with: git push origin {cut.branch} {main_branch}",
@@ -102,7 +106,7 @@ def commit_next_version(
     message = (
         f"release: start the {cut.next_version.series.branch(scheme)} series on main\n\n"
         f"The {cut.branch} release branch was cut from {cut.head[:12]} at "
-        f"{cut.version.canonical(scheme)}; main moves to {cut.next_version.canonical(scheme)}.\n"
+        f"{cut.version.written()}; main moves to {cut.next_version.canonical(scheme)}.\n"
     )
     if notes:
         message += "\n" + "".join(f"{note}\n" for note in notes)

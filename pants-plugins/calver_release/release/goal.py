@@ -8,7 +8,7 @@ import json
 import os
 from datetime import date
 from pathlib import Path
-from typing import List, Mapping, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 from pants.backend.python.target_types import PythonRequirementsField
 from pants.base.build_root import BuildRoot
@@ -21,7 +21,7 @@ from pants.util.docutil import bin_name
 
 from calver_release.release import tag_executor
 from calver_release.release.cadence import check_cadence
-from calver_release.release.calver import CalVer, Scheme, VersionError, parse_canonical
+from calver_release.release.calver import CalVer, VersionError, parse_canonical, release_branches_of
 from calver_release.release.checks import (
     check_api_version,
     check_branch_names,
@@ -65,25 +65,32 @@ class ReleaseVersionGoal(Goal):
     environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
 
 
-def render_json(version: CalVer, scheme: Scheme, components: Sequence[DistributionVersion]) -> str:
-    """The `--format=json` report of a version and of the distributions built with it."""
+def render_json(
+    version: CalVer, components: Sequence[DistributionVersion], problems: Optional[Sequence[str]] = None
+) -> str:
+    """The `--format=json` report of a version, as written, and of the distributions built with it.
+
+    `--check` passes its `problems` (empty on success), which the report then lists too.
+    """
     report = {
-        "version": version.canonical(scheme),
+        "version": version.written(),
         "pep440": version.pep440(),
-        "series": version.series.branch(scheme),
-        "release_branch": version.series.branch(scheme),
-        "tag": version.tag(scheme),
+        "series": version.series.written(),
+        "release_branch": version.series.written(),
+        "tag": version.written(),
         "kind": version.kind.value,
         "is_prerelease": version.is_prerelease,
         "components": [dataclasses.asdict(component) for component in components],
+        **({"problems": list(problems)} if problems is not None else {}),
     }
     return json.dumps(report, indent=2, sort_keys=True)
 
 
-def render_version(version: CalVer, scheme: Scheme, output_format: OutputFormat) -> str:
+def render_version(version: CalVer, output_format: OutputFormat) -> str:
+    """The version as the version file writes it, or its PEP 440 form."""
     if output_format is OutputFormat.PEP440:
         return version.pep440()
-    return version.canonical(scheme)
+    return version.written()
 
 
 def requested_version(subsystem: ReleaseVersionSubsystem, current: CalVer) -> Optional[CalVer]:
@@ -120,12 +127,12 @@ async def write_version(name: str, path: Path, text: str, env: Mapping[str, str]
 
 async def find_problems(
     subsystem: ReleaseVersionSubsystem, repo: GitRepo, version_file: VersionFile, current: CalVer
-) -> List[str]:
-    """Every `--check` problem, one line each, in a stable order."""
+) -> Tuple[List[str], Sequence[DistributionVersion]]:
+    """Every `--check` problem, one line each, in a stable order, and the distributions checked."""
     root = repo.root
     targets = await all_targets()
     distributions, conflicts = distribution_versions(targets, subsystem.independent_distributions, current)
-    problems = check_canonical(subsystem.file, current, version_file.line(), subsystem.scheme)
+    problems = check_canonical(subsystem.file, current, version_file.line())
     # glob.glob, unlike Path.glob, lists broken symlinks too.
     package_files = {
         os.path.relpath(path, root) for pattern in subsystem.package_version_files for path in glob.glob(str(root / pattern))
@@ -144,9 +151,9 @@ async def find_problems(
     ]
     problems += check_requirement_pins(requirements, [d.name for d in distributions])
     if repo.run("rev-parse", "--git-dir", check=False).returncode == 0:
-        problems += check_branch_names(repo, subsystem.file, subsystem.scheme)
+        problems += check_branch_names(repo, subsystem.file)
         problems += registry_problems(subsystem, repo)
-    return problems
+    return problems, distributions
 
 
 def registry_problems(subsystem: ReleaseVersionSubsystem, repo: GitRepo) -> List[str]:
@@ -170,12 +177,11 @@ def plan_registration(subsystem: ReleaseVersionSubsystem, repo: GitRepo, cut: Re
 def plan_tag_registration(
     subsystem: ReleaseVersionSubsystem, repo: GitRepo, version: CalVer, on_branch: str, today: date
 ) -> Optional[Registration]:
-    """Tagging `X.Y.0rc1` on the release branch `X.Y` it cut registers the line, as `--cut-release` does.
+    """Tagging `X.Y.0rc1` on the release branch `X.Y` it cut (either spelling) registers the line, as a cut does.
 
     None for any other version or branch: an rc on the main branch is registered by the cut.
     """
-    branch = version.series.branch(subsystem.scheme)
-    if (version.patch, version.pre) != (0, ("rc", 1)) or on_branch != branch:
+    if (version.patch, version.pre) != (0, ("rc", 1)) or not release_branches_of(version.series, [on_branch]):
         return None
     registry = read_registry(repo.root, subsystem.maintained_versions_file, subsystem.scheme)
     problems = check_branches(registry, repo.local_branches())
@@ -233,12 +239,9 @@ async def cut_release(
         delete_release_branch(repo, cut)
         console.print_stderr(f"`--cut-release`: {e}; nothing was changed")
         return 1
+    console.print_stdout(f"Created release branch {cut.branch} at {cut.head[:12]} ({current.written()})")
     console.print_stdout(
-        f"Created release branch {cut.branch} at {cut.head[:12]} ({current.canonical(scheme)})"
-    )
-    console.print_stdout(
-        f"{subsystem.main_branch}: {current.canonical(scheme)} -> "
-        f"{cut.next_version.canonical(scheme)} (commit {commit[:12]})"
+        f"{subsystem.main_branch}: {current.written()} -> {cut.next_version.canonical(scheme)} (commit {commit[:12]})"
     )
     for line in registration.report():
         console.print_stdout(line)
@@ -273,7 +276,7 @@ async def tag_release(
     if registration is not None and registration.changed:
         write = FileWrite(subsystem.maintained_versions_file, registration.registry.text or "", registration.previous_text)
         plan = dataclasses.replace(plan, writes=(*plan.writes, write))
-    problems = await find_problems(subsystem, repo, VersionFile(file.path, plan.writes[0].text), version)
+    problems, _ = await find_problems(subsystem, repo, VersionFile(file.path, plan.writes[0].text), version)
     for problem in problems:
         console.print_stderr(problem)
     if problems:
@@ -287,7 +290,7 @@ async def tag_release(
     if await run_module(tag_executor.__name__, json.dumps(to_json(plan)), env=env) != 0:
         return 1
     if new is not None:
-        console.print_stdout(f"{current.canonical(subsystem.scheme)} -> {new.canonical(subsystem.scheme)}")
+        console.print_stdout(f"{current.written()} -> {new.canonical(subsystem.scheme)}")
     for line in [*release_report(repo, plan), *notes]:
         console.print_stdout(line)
     console.print_stderr(f"Push with `{plan.push_command()}`")
@@ -360,9 +363,11 @@ async def release_version(
             exit_code=await cut_release(console, subsystem, repo, file, current, today)
         )
     if subsystem.check:
-        problems = await find_problems(subsystem, repo, file, current)
+        problems, components = await find_problems(subsystem, repo, file, current)
         for problem in problems:
             console.print_stderr(problem)
+        if subsystem.output_format is OutputFormat.JSON:
+            console.print_stdout(render_json(current, components, problems))
         return ReleaseVersionGoal(exit_code=1 if problems else 0)
     if new is None and subsystem.output_format is OutputFormat.JSON:
         components, conflicts = distribution_versions(
@@ -371,10 +376,10 @@ async def release_version(
         for conflict in conflicts:
             console.print_stderr(conflict)
         if not conflicts:
-            console.print_stdout(render_json(current, scheme, components))
+            console.print_stdout(render_json(current, components))
         return ReleaseVersionGoal(exit_code=1 if conflicts else 0)
     if new is None:
-        console.print_stdout(render_version(current, scheme, subsystem.output_format))
+        console.print_stdout(render_version(current, subsystem.output_format))
         return ReleaseVersionGoal(exit_code=0)
 
     try:
@@ -382,7 +387,7 @@ async def release_version(
     except VersionFileError as e:
         console.print_stderr(str(e))
         return ReleaseVersionGoal(exit_code=1)
-    console.print_stdout(f"{current.canonical(scheme)} -> {new.canonical(scheme)}")
+    console.print_stdout(f"{current.written()} -> {new.canonical(scheme)}")
     return ReleaseVersionGoal(exit_code=0)
 
 

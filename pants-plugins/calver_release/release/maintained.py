@@ -8,12 +8,16 @@ The file format is Backend.AI's, so a repository that already has one uses it un
         lts: true
         retire_after: "2027-04-30"
 
-Rules: every entry names a release line (`version`, written as the scheme writes release branches)
-that has a local branch of that name. A line is registered when its branch is cut; LTS is never
-inferred, and an LTS line records `retire_after`, the end of the same month one year after its rc.
-A regular line retires as soon as a newer line is registered; an LTS line once `retire_after` has
-passed. Reading retires nothing: an entry past its time is reported, with its status, until a
-registration (or a person) removes it.
+Rules: every entry names a release line (`version`) in either spelling (`24.09`, `26.8`), shown as
+written, and that line must have a local branch: the branch of the same name, or else the branch
+of its series written the other way (`24.9` is branch `24.09` when only that one exists). Two
+entries of one series (`24.09` and `24.9`) are one line registered twice. A line is registered when
+its branch is cut, named as the scheme writes branches; LTS is never inferred, and an LTS line
+records `retire_after`, the end of the same month one year after its rc. A regular line retires as
+soon as a newer line is registered; an LTS line once `retire_after` has passed. Reading retires
+nothing: an entry past its time is reported, with its status, until a registration (or a person)
+removes it. The newest maintained line is the `edge` channel, the newest maintained LTS line the
+`stable` one (Backend.AI's installer links).
 
 Rewriting splices whole entries in and out of the text (an entry is its lines plus the comment
 lines directly above it at the dash's indentation), so every other byte (comments, quoting, key
@@ -29,12 +33,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, Collection, List, Optional, Sequence, Tuple
+from typing import Any, Collection, Dict, List, Optional, Sequence, Tuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from calver_release.release.calver import Scheme, Series, VersionError
+from calver_release.release.calver import Scheme, Series, VersionError, release_branches_of
 
 DEFAULT_REGISTRY = ".github/maintained-versions.yml"
 """Where Backend.AI keeps its registry; `[release-version].maintained_versions_file`."""
@@ -60,12 +64,16 @@ class Status(Enum):
 
 @dataclass(frozen=True)
 class Line:
-    """One registered release line; `retire_after` is set for LTS lines only."""
+    """One registered release line, `version` as written; `retire_after` is set for LTS lines only.
+
+    `branch` is its local branch, once `load_registry` has found it (see `line_branch`).
+    """
 
     version: str
     series: Series
     lts: bool = False
     retire_after: Optional[date] = None
+    branch: Optional[str] = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -91,8 +99,24 @@ class Registry:
     flow: bool = field(default=False, compare=False, repr=False)
 
     def get(self, version: str) -> Optional[Line]:
-        """The registered line named `version`, or None."""
-        return next((line for line in self.lines if line.version == version), None)
+        """The registered line named `version`, or else the one of its series written the other way; None if neither."""
+        exact = next((line for line in self.lines if line.version == version), None)
+        if exact is not None:
+            return exact
+        try:
+            series = Series.parse_branch(version)
+        except VersionError:
+            return None
+        return self.of_series(series)
+
+    def of_series(self, series: Series) -> Optional[Line]:
+        """The registered line of `series`, however it is written, or None."""
+        return next((line for line in self.lines if line.series == series), None)
+
+    def branch(self, version: str) -> str:
+        """The local branch of the line `version` names (as `load_registry` found it), or `version` itself."""
+        line = self.get(version)
+        return (line.branch or line.version) if line is not None else version
 
     def status(self, line: Line, today: date) -> Status:
         """`line`'s status on `today` by the retirement rules."""
@@ -109,6 +133,14 @@ class Registry:
     def maintained(self, today: date) -> Tuple[Line, ...]:
         """The lines maintained on `today`, newest first."""
         return tuple(line for line in self.newest_first() if self.status(line, today) is Status.MAINTAINED)
+
+    def edge(self, today: date) -> Optional[Line]:
+        """The `edge` channel: the newest line maintained on `today`, or None."""
+        return next(iter(self.maintained(today)), None)
+
+    def stable(self, today: date) -> Optional[Line]:
+        """The `stable` channel: the newest LTS line maintained on `today`, or None."""
+        return next((line for line in self.maintained(today) if line.lts), None)
 
     def describe(self, line: Line, today: date) -> str:
         """`line`'s status in words: `maintained, LTS through 2027-04-30`, `superseded by 26.8; remove it ...`."""
@@ -193,11 +225,14 @@ def parse_registry(path: str, text: Optional[str], scheme: Scheme) -> Registry:
     if not isinstance(entries, list):
         raise RegistryError(f"`{path}`: `versions` is not a list (got {_got(entries)}); write one `- version:` entry per line")
     lines = tuple(_parse_entry(path, index, entry, scheme) for index, entry in enumerate(entries, start=1))
-    seen = set()
+    seen: Dict[Series, str] = {}
     for index, line in enumerate(lines, start=1):
-        if line.version in seen:
-            raise RegistryError(f"`{path}`: entry {index} (`{line.version}`) is registered twice; remove one of them")
-        seen.add(line.version)
+        if line.series in seen:
+            also = "" if seen[line.series] == line.version else f" (also as `{seen[line.series]}`)"
+            raise RegistryError(
+                f"`{path}`: entry {index} (`{line.version}`) is registered twice{also}; remove one of them"
+            )
+        seen[line.series] = line.version
     flow = bool(entries.fa.flow_style())
     text_lines = text.splitlines()
     spans = () if flow else tuple(_span(text_lines, *entries.lc.item(index)) for index in range(len(entries)))
@@ -217,7 +252,7 @@ def _parse_entry(path: str, index: int, entry: Any, scheme: Scheme) -> Line:
     if not isinstance(version, str):
         raise RegistryError(f'{where}: `version` is not a string (got {_got(version)}); quote it, as in `version: "{_example(scheme)}"`')
     try:
-        series = Series.parse_branch(version, scheme)
+        series = Series.parse_branch(version)
     except VersionError as e:
         raise RegistryError(f"{where}: `version` is not a release line: {e}") from None
     where = f"`{path}`: entry {index} (`{version}`)"
@@ -269,7 +304,10 @@ def _span(text_lines: Sequence[str], line: int, column: int) -> _Span:
 
 
 def load_registry(root: Path, path: str, scheme: Scheme, branches: Collection[str]) -> Registry:
-    """The registry at `root / path`, which must exist, be well formed and name existing branches."""
+    """The registry at `root / path`, which must exist, be well formed and name existing branches.
+
+    Each line's `branch` is set to the local branch `line_branch` finds for it.
+    """
     registry = read_registry(root, path, scheme)
     if registry.text is None:
         raise RegistryError(
@@ -279,17 +317,32 @@ def load_registry(root: Path, path: str, scheme: Scheme, branches: Collection[st
     problems = check_branches(registry, branches)
     if problems:
         raise RegistryError(problems[0])
-    return registry
+    return replace(registry, lines=tuple(replace(line, branch=line_branch(line, branches)) for line in registry.lines))
+
+
+def line_branch(line: Line, branches: Collection[str]) -> Optional[str]:
+    """The local branch of `line`: the one of its name, else the one of its series written the other way, or None.
+
+    Without a branch of its own name there is at most one other: a minor has only two spellings.
+    """
+    if line.version in branches:
+        return line.version
+    return next(iter(release_branches_of(line.series, branches)), None)
 
 
 def check_branches(registry: Registry, branches: Collection[str]) -> List[str]:
-    """One problem per registered line that has no local branch of its name."""
+    """One problem per registered line that has no local branch (`line_branch`)."""
     return [
         f"`{registry.path}`: entry {index} (`{line.version}`) has no release branch (got no local branch "
-        f"`{line.version}`); create or fetch the branch, or remove the entry"
+        f"`{line.version}`{_other_spelling(line)}); create or fetch the branch, or remove the entry"
         for index, line in enumerate(registry.lines, start=1)
-        if line.version not in branches
+        if line_branch(line, branches) is None
     ]
+
+
+def _other_spelling(line: Line) -> str:
+    other = Series(line.series.year, line.series.minor, not line.series.padded).written()
+    return f" or `{other}`" if other != line.version else ""
 
 
 def today_from(env_value: Optional[str], fallback: date) -> date:
@@ -323,10 +376,10 @@ def register_line(registry: Registry, series: Series, lts: bool, rc_date: date) 
     version = series.branch(registry.scheme)
     newest = registry.newest_first()[0] if registry.lines else None
     added: Optional[Line] = None
-    existing = registry.get(version)
+    existing = registry.of_series(series)
     if existing is not None and lts and not existing.lts:
         raise RegistryError(
-            f"`{registry.path}`: `{version}` is already registered as a regular line (got `--lts`); "
+            f"`{registry.path}`: `{existing.version}` is already registered as a regular line (got `--lts`); "
             "make it LTS by hand (`lts: true` and its `retire_after`)"
         )
     if existing is None:
@@ -411,19 +464,24 @@ def _entry_text(line: Line, dash: int, key_offset: int) -> str:
 
 
 def describe_registry(registry: Registry, today: date) -> List[str]:
-    """The `--maintained` text: one line per registered line, newest first, with its status."""
+    """The `--maintained` text: one line per registered line, newest first, with its status; then the channels."""
     width = max((len(line.version) for line in registry.lines), default=0)
+    edge, stable = registry.edge(today), registry.stable(today)
     return [
-        f"{line.version.ljust(width)}  {registry.describe(line, today)}"
-        for line in registry.newest_first()
+        *(f"{line.version.ljust(width)}  {registry.describe(line, today)}" for line in registry.newest_first()),
+        f"edge: {edge.version}" if edge else "edge: none (no line is maintained)",
+        f"stable: {stable.version}" if stable else "stable: none (no LTS line is maintained)",
     ]
 
 
 def registry_json(registry: Registry, today: date) -> dict:
-    """The `--maintained --format=json` report."""
+    """The `--maintained --format=json` report; `edge` and `stable` are null when no line fits."""
+    edge, stable = registry.edge(today), registry.stable(today)
     return {
         "file": registry.path,
         "today": today.isoformat(),
+        "edge": edge.version if edge else None,
+        "stable": stable.version if stable else None,
         "versions": [
             {
                 "version": line.version,

@@ -2,8 +2,9 @@
 
 Stamping goes through Pants' `SetupKwargsRequest` extension point, see https://www.pantsbuild.org/v2.17/docs/plugins-setup-py. Lockstep (server-side) distributions
 get the monorepo version in PEP 440 form; every distribution gets a `Development Status`
-classifier unless its BUILD file sets one. Pants then pins first-party dependencies with these
-versions (`backend.ai-common==24.9.0rc1`), zero-stripped.
+classifier unless its BUILD file sets one, and the metadata of `[distribution-metadata]`
+(metadata.py). Pants then pins first-party dependencies with these versions
+(`backend.ai-common==24.9.0rc1`), zero-stripped.
 """
 
 from __future__ import annotations
@@ -11,21 +12,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from pants.backend.python.target_types import PythonDistribution, PythonProvidesField
+from pants.backend.python.subsystems.setup import PythonSetup
+from pants.backend.python.target_types import LongDescriptionPathField, PythonDistribution, PythonProvidesField
+from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
 from pants.backend.python.util_rules.package_dists import SetupKwargs, SetupKwargsRequest
 from pants.engine.fs import GlobMatchErrorBehavior, PathGlobs
 from pants.engine.rules import collect_rules, rule
-from pants.engine.target import Target, TriBoolField
+from pants.engine.target import Target, TransitiveTargetsRequest, TriBoolField
 from pants.engine.unions import UnionMembership, UnionRule
 from pants.util.logging import LogLevel
 from pants.util.strutil import help_text
 
 from calver_release.release.calver import CalVer
 from calver_release.release.extension import CalverSetupKwargsRequest
-from calver_release.release.lockstep import StampingError, built_version, is_lockstep, with_development_status
+from calver_release.release.lockstep import StampingError, built_version, is_lockstep
+from calver_release.release.metadata import Readme, check_provides, find_readme, readme_paths, stamped_kwargs
+from calver_release.release.metadata_subsystem import DistributionMetadataSubsystem
 from calver_release.release.subsystem import ReleaseVersionSubsystem
 from calver_release.release.version_file import VersionFile, VersionFileError, VersionFileRequest
-from calver_release.runtime.compat import extended_setup_kwargs, read_files, snapshot, version_file
+from calver_release.runtime.compat import extended_setup_kwargs, read_files, snapshot, transitive_targets, version_file
 
 
 class CalverLockstepField(TriBoolField):
@@ -95,6 +100,23 @@ async def monorepo_version(subsystem: ReleaseVersionSubsystem) -> CalVer:
         raise StampingError(str(e)) from None
 
 
+async def package_readme(target: Target) -> Optional[Readme]:
+    """The README next to the distribution's BUILD file, through the engine (pantsd sees edits)."""
+    directory = target.address.spec_path
+    globs = PathGlobs(readme_paths(directory), glob_match_error_behavior=GlobMatchErrorBehavior.ignore)
+    contents = await read_files(globs)
+    return find_readme(directory, {file.path: file.content for file in contents})
+
+
+async def interpreter_constraints(target: Target, python_setup: PythonSetup) -> Tuple[str, ...]:
+    """The interpreter constraints Pants packages `target` with: those of its closure, merged, or `[python]`'s."""
+    closure = await transitive_targets(TransitiveTargetsRequest([target.address]))
+    constraints = InterpreterConstraints.create_from_targets(closure.closure, python_setup) or InterpreterConstraints(
+        python_setup.interpreter_constraints
+    )
+    return tuple(sorted(str(constraint) for constraint in constraints))
+
+
 @rule(desc="Read the monorepo version file", level=LogLevel.DEBUG)
 async def read_version_file(request: VersionFileRequest) -> VersionFile:
     globs = PathGlobs([request.path], glob_match_error_behavior=GlobMatchErrorBehavior.ignore)
@@ -104,20 +126,36 @@ async def read_version_file(request: VersionFileRequest) -> VersionFile:
     return VersionFile(request.path, None, is_directory=request.path in (await snapshot(globs)).dirs)
 
 
-@rule(desc="Stamp a `python_distribution` with the monorepo version", level=LogLevel.DEBUG)
+@rule(desc="Stamp a `python_distribution` with the monorepo version and metadata", level=LogLevel.DEBUG)
 async def stamp_setup_kwargs(
     request: StampedSetupKwargsRequest,
     subsystem: ReleaseVersionSubsystem,
+    metadata: DistributionMetadataSubsystem,
+    python_setup: PythonSetup,
     union_membership: UnionMembership,
 ) -> SetupKwargs:
     target = request.target
-    kwargs: Dict[str, Any] = request.explicit_kwargs
+    provides: Dict[str, Any] = request.explicit_kwargs
+    settings = metadata.settings
+    long_description_path = target[LongDescriptionPathField].value
+    check_provides(target.address.spec, provides, settings, long_description_path)
     lockstep = target_is_lockstep(target, subsystem.independent_distributions)
     monorepo = await monorepo_version(subsystem) if lockstep else None
     # Raised here, before Pants' own `InvalidSetupPyArgs` for a missing version can appear.
     version = distribution_version(target, lockstep, monorepo).version
-    kwargs["version"] = version
-    kwargs["classifiers"] = list(with_development_status(kwargs.get("classifiers", ()), version))
+    readme = await package_readme(target) if settings.reads_readme(provides, long_description_path) else None
+    derives = settings.derives_python_requires(provides)
+    constraints = await interpreter_constraints(target, python_setup) if derives else None
+    kwargs = stamped_kwargs(
+        target.address.spec,
+        provides,
+        settings,
+        version=version,
+        readme=readme,
+        long_description_path=long_description_path,
+        constraints=constraints,
+        universe=python_setup.interpreter_versions_universe,
+    )
     stamped = SetupKwargs(kwargs, address=target.address)
 
     members = sorted(union_membership.get(CalverSetupKwargsRequest), key=lambda member: member.__name__)

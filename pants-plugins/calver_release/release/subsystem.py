@@ -24,16 +24,22 @@ class ReleaseVersionSubsystem(GoalSubsystem):
         """
         Show, set, bump or check the monorepo's calendar version, or cut a release branch.
 
-        With no option, prints the canonical version read from the version file. `--set`,
-        `--bump` and `--cut-release` change it; they are mutually exclusive. `--tag-release`
-        makes the release commit and tag, after `--set` or `--bump` when given.
+        With no option, prints the version read from the version file, in canonical form with
+        the minor as written (`24.09.9`, `26.4.10`). `--set`, `--bump` and `--cut-release` change
+        it, writing the scheme's spelling; they are mutually exclusive. `--tag-release` makes the
+        release commit and tag, after `--set` or `--bump` when given.
         """
     )
 
     output_format = EnumOption(
         "--format",
         default=OutputFormat.TEXT,
-        help="How to print the version: `text` (canonical), `pep440` (as setuptools writes it) or `json`.",
+        help=softwrap(
+            """
+            How to print the version: `text` (canonical, the minor as written), `pep440` (as
+            setuptools writes it) or `json` (with `--check`: the report and its `problems`).
+            """
+        ),
     )
     set_version = StrOption(
         "--set",
@@ -81,9 +87,11 @@ class ReleaseVersionSubsystem(GoalSubsystem):
             Print the release lines registered in `[release-version].maintained_versions_file`,
             newest first, each with its status on today's date: `maintained` (regular, or LTS
             through its `retire_after`), `expired` (an LTS line past `retire_after`) or
-            `superseded` (a regular line with a newer line registered). Nothing is retired here:
-            a line past its time is shown until a cut, or a person, removes it. With
-            `--format=json`, one object. Mutually exclusive with the other actions.
+            `superseded` (a regular line with a newer line registered), then the `edge` channel
+            (the newest maintained line) and the `stable` one (the newest maintained LTS line), or
+            `none`. Nothing is retired here: a line past its time is shown until a cut, or a
+            person, removes it. With `--format=json`, one object (`edge` and `stable` are null
+            when no line fits). Mutually exclusive with the other actions.
             """
         ),
     )
@@ -129,8 +137,10 @@ class ReleaseVersionSubsystem(GoalSubsystem):
             canonical form, the per-package version files, the API version, zero-padded pins
             of first-party or calendar-versioned packages, and branch names that collide with
             tags or wear another series' release-branch name, and the registry of maintained lines
-            (well formed, every line with its branch). Return code 0 means no problem,
-            1 means at least one. Mutually exclusive with `--set`, `--bump` and `--cut-release`.
+            (well formed, every line with its branch). Either spelling of the minor passes. With
+            `--format=json`, also prints the version report with its components and `problems`.
+            Return code 0 means no problem, 1 means at least one. Mutually exclusive with `--set`,
+            `--bump` and `--cut-release`.
             """
         ),
     )
@@ -144,8 +154,10 @@ class ReleaseVersionSubsystem(GoalSubsystem):
         advanced=True,
         help=softwrap(
             """
-            Zero-pad the minor to two digits (`24.09.0`, release branch `24.09`), as the classic
-            Backend.AI process does. Off gives the unpadded `year.sprint.patch` scheme (`26.8.0`).
+            Write the minor zero-padded to two digits (`24.09.0`, release branch `24.09`), as the
+            classic Backend.AI process does. Off writes the unpadded `year.sprint.patch` scheme
+            (`26.8.0`). It decides only what `--set`, `--bump`, `--cut-release` and `--tag-release`
+            write: versions, tags, branches and registry entries are read in either spelling.
             """
         ),
     )

@@ -6,6 +6,10 @@ with the message `Release v24.09.0`. Finals, posts and patch releases are tagged
 branch `x.y`; pre-releases of `x.y.0` on the main branch or on `x.y`; development versions never.
 Nothing is pushed: the plan says which `git push` to run.
 
+The version file and the tag are written in the scheme (`CalVer.canonical`); the release branch is
+the series' branch however it is written (`24.09` in an unpadded repository), and a tag or a
+version file holding the same version in the other spelling counts as that version.
+
 Other files a release updates (a registry of maintained lines, say) join `ReleasePlan.writes`:
 they are written, committed and restored on failure like the version file.
 """
@@ -18,7 +22,15 @@ import shutil
 from dataclasses import dataclass
 from typing import List, Mapping, Optional, Sequence, Tuple
 
-from calver_release.release.calver import CalVer, Kind, Scheme, Series, is_release_branch
+from calver_release.release.calver import (
+    CalVer,
+    Kind,
+    Scheme,
+    is_release_branch,
+    release_branches_of,
+    spells,
+    tags_of,
+)
 from calver_release.release.version_file import VersionFile
 from calver_release.runtime.commit_files import CommitFiles
 from calver_release.runtime.git import GitRepo
@@ -94,15 +106,16 @@ def plan_release_tag(
     canonical = version.canonical(scheme)
     if version.kind is Kind.DEV:
         raise ReleaseTagError(
-            f"`--tag-release`: development versions are never tagged (got `{canonical}`); "
+            f"`--tag-release`: development versions are never tagged (got `{version.written()}`); "
             f"release one first, e.g. with `--bump=rc` or `--bump=final`"
         )
     branch = _release_branch_checked(repo, version, scheme, main_branch)
     tag = version.tag(scheme)
-    tagged = repo.rev_parse(f"refs/tags/{tag}")
-    if tagged is not None:
+    existing = tags_of(version, repo.tags())
+    if existing:
+        tagged = repo.rev_parse(f"refs/tags/{existing[0]}") or ""
         raise ReleaseTagError(
-            f"`--tag-release`: the tag `{tag}` already exists (got it at `{tagged[:12]}`); "
+            f"`--tag-release`: the tag `{existing[0]}` already exists (got it at `{tagged[:12]}`); "
             f"bump to the next version first"
         )
     path = version_file.path
@@ -115,10 +128,11 @@ def plan_release_tag(
     head = repo.rev_parse("HEAD")
     if head is None:
         raise ReleaseTagError(f"`--tag-release`: `{branch}` has no commits yet (got an unborn branch); commit first")
-    if (CommitFiles(repo, head).text(path) or "").strip() == canonical:
+    at_head = (CommitFiles(repo, head).text(path) or "").strip()
+    if spells(at_head, version):
         raise ReleaseTagError(
             f"`--tag-release`: `{path}` at `HEAD` already holds the version, so there is no release "
-            f"commit to make (got `{canonical}`); bump or set the next version, or tag `HEAD` by hand"
+            f"commit to make (got `{at_head}`); bump or set the next version, or tag `HEAD` by hand"
         )
     commands = tuple(_command(text, version, scheme, repo, env.get("PATH", "")) for text in release_commands)
     return ReleasePlan(
@@ -150,9 +164,12 @@ def release_report(repo: GitRepo, plan: ReleasePlan) -> List[str]:
 
 
 def _release_branch_checked(repo: GitRepo, version: CalVer, scheme: Scheme, main_branch: str) -> str:
-    """The checked-out branch, when `version` may be tagged on it."""
-    canonical = version.canonical(scheme)
-    series = version.series.branch(scheme)
+    """The checked-out branch, when `version` may be tagged on it.
+
+    The series' branch is the local one in whichever spelling exists, else the scheme's name for it.
+    """
+    canonical = version.written()
+    series = next(iter(release_branches_of(version.series, repo.local_branches())), version.series.branch(scheme))
     prerelease_of_first = version.patch == 0 and version.kind in (Kind.ALPHA, Kind.BETA, Kind.RC)
     allowed = f"`{main_branch}` or `{series}`" if prerelease_of_first else f"`{series}`"
     branch = repo.current_branch()
@@ -161,17 +178,18 @@ def _release_branch_checked(repo: GitRepo, version: CalVer, scheme: Scheme, main
             f"`--tag-release`: `{canonical}` is tagged on {allowed}, but the checkout is on a detached HEAD "
             f"(got `{(repo.rev_parse('HEAD') or 'no commit')[:12]}`); run `git switch {series}` first"
         )
-    if is_release_branch(branch, scheme) and Series.parse_branch(branch, scheme) != version.series:
+    on_series = bool(release_branches_of(version.series, [branch]))
+    if is_release_branch(branch) and not on_series:
         raise ReleaseTagError(
             f"`--tag-release`: the branch `{branch}` is the release branch of another series "
             f"(got version `{canonical}` of series `{series}`); run `git switch {series}`, or fix the version with `--set`"
         )
-    if prerelease_of_first and branch not in (main_branch, series):
+    if prerelease_of_first and not (branch == main_branch or on_series):
         raise ReleaseTagError(
             f"`--tag-release`: pre-releases of `{series}.0` are tagged on {allowed} (got branch `{branch}`); "
             f"run `git switch {main_branch}` first"
         )
-    if not prerelease_of_first and branch != series:
+    if not prerelease_of_first and not on_series:
         raise ReleaseTagError(
             f"`--tag-release`: `{canonical}` is tagged on its release branch `{series}` (got branch "
             f"`{branch}`); run `git switch {series}` first"

@@ -11,7 +11,7 @@ from pants.backend.python.util_rules.package_dists import SetupKwargs
 from pants.engine.fs import DigestContents, PathGlobs, Snapshot
 from pants.engine.process import InteractiveProcess, InteractiveProcessResult
 from pants.engine.rules import Effect, Get
-from pants.engine.target import AllTargets
+from pants.engine.target import AllTargets, TransitiveTargets, TransitiveTargetsRequest
 
 from calver_release.release.extension import CalverSetupKwargsRequest
 from calver_release.release.version_file import VersionFile, VersionFileRequest
@@ -35,6 +35,11 @@ async def run_interactive(process: InteractiveProcess) -> InteractiveProcessResu
 async def all_targets() -> AllTargets:
     """Every target of the repository, generated ones included."""
     return await Get(AllTargets)
+
+
+async def transitive_targets(request: TransitiveTargetsRequest) -> TransitiveTargets:
+    """The targets `request` names and everything they depend on."""
+    return await Get(TransitiveTargets, TransitiveTargetsRequest, request)
 
 
 async def version_file(request: VersionFileRequest) -> VersionFile:

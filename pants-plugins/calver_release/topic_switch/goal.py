@@ -19,7 +19,6 @@ from pants.util.logging import LogLevel
 from pants.util.strutil import help_text, softwrap
 
 from calver_release.migrations.alembic_env import AlembicSettings
-from calver_release.release.subsystem import ReleaseVersionSubsystem
 from calver_release.runtime.executor import run_executor
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.runtime.journal import Journal, StateFileError, StateStore, load_journal, save_state
@@ -145,7 +144,7 @@ class TopicSwitchGoal(Goal):
     environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
 
 
-def settings_from(subsystem: TopicSwitchSubsystem, release: ReleaseVersionSubsystem, repo: GitRepo) -> SwitchSettings:
+def settings_from(subsystem: TopicSwitchSubsystem, repo: GitRepo) -> SwitchSettings:
     return SwitchSettings(
         repo=repo,
         target=subsystem.to or "",
@@ -161,7 +160,6 @@ def settings_from(subsystem: TopicSwitchSubsystem, release: ReleaseVersionSubsys
         backup_db=subsystem.backup_db,
         allow_release=subsystem.yes,
         dry_run=subsystem.dry_run,
-        scheme=release.scheme,
     )
 
 
@@ -240,7 +238,6 @@ async def resume(console: Console, run: bool, path: Path, journal: Journal, env:
 async def topic_switch(
     console: Console,
     subsystem: TopicSwitchSubsystem,
-    release: ReleaseVersionSubsystem,
     build_root: BuildRoot,
     env: CompleteEnvironmentVars,
 ) -> TopicSwitchGoal:
@@ -271,13 +268,13 @@ async def topic_switch(
             f"run `{bin_name()} topic-switch --continue` or `--abort` first"
         )
         return TopicSwitchGoal(exit_code=1)
-    settings = settings_from(subsystem, release, repo)
+    settings = settings_from(subsystem, repo)
     try:
         plan = build_plan(settings, env)
     except TopicSwitchError as e:
         console.print_stderr(str(e))
         return TopicSwitchGoal(exit_code=1)
-    advice = release_advice(plan.branch, plan.target, release.scheme)
+    advice = release_advice(plan.branch, plan.target)
     if advice:
         console.print_stderr(advice)
     if subsystem.dry_run:

@@ -25,7 +25,7 @@ from calver_release.migrations.alembic_env import (
     read_alembic_ini,
 )
 from calver_release.migrations.revision_graph import MigrationPlan, RevisionGraphError, plan_migrations
-from calver_release.release.calver import Scheme, is_release_branch
+from calver_release.release.calver import is_release_branch
 from calver_release.runtime.commit_files import BlobTexts, CommitFiles
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.runtime.journal import Command, Journal, Step, failure_reason
@@ -98,7 +98,6 @@ class SwitchSettings:
     backup_db: Optional[str] = None
     allow_release: bool = False
     dry_run: bool = False
-    scheme: Scheme = Scheme()
 
     @property
     def build_root(self) -> Path:
@@ -132,7 +131,7 @@ class EnvironmentSwitch:
 # ---- checks ---------------------------------------------------------------------------------------
 
 
-def check_branches(repo: GitRepo, target: str, allow_release: bool, scheme: Scheme) -> Tuple[str, str, str]:
+def check_branches(repo: GitRepo, target: str, allow_release: bool) -> Tuple[str, str, str]:
     """`(current branch, current commit, target commit)`, or the first reason the switch is refused."""
     if not target:
         raise TopicSwitchError("`--to`: no branch given (got ``); name the branch to switch to, e.g. `--to=topic/x`")
@@ -153,7 +152,7 @@ def check_branches(repo: GitRepo, target: str, allow_release: bool, scheme: Sche
             )
         raise TopicSwitchError(f"`--to`: unknown branch (got `{target}`); `git branch` lists the local branches")
     for name, flag in ((branch, "HEAD"), (target, "`--to`")):
-        if is_release_branch(name, scheme) and not allow_release:
+        if is_release_branch(name) and not allow_release:
             raise TopicSwitchError(
                 f"{flag}: a release branch (got `{name}`); {RELEASE_ADVICE.format(branch=name)}; "
                 "pass `--yes` to switch anyway"
@@ -161,9 +160,9 @@ def check_branches(repo: GitRepo, target: str, allow_release: bool, scheme: Sche
     return branch, repo.rev_parse("HEAD") or "", target_commit
 
 
-def release_advice(branch: str, target: str, scheme: Scheme) -> Optional[str]:
-    """The process's advice when either side of the switch is a release branch (`24.09`), else None."""
-    release = next((name for name in (target, branch) if is_release_branch(name, scheme)), None)
+def release_advice(branch: str, target: str) -> Optional[str]:
+    """The process's advice when either side of the switch is a release branch (`24.09`, `26.4`), else None."""
+    release = next((name for name in (target, branch) if is_release_branch(name)), None)
     return None if release is None else f"note: {RELEASE_ADVICE.format(branch=release)}"
 
 
@@ -412,7 +411,7 @@ def build_plan(settings: SwitchSettings, env: Mapping[str, str]) -> SwitchPlan:
     """Check the inputs and compute the whole switch without changing anything; raises TopicSwitchError."""
     repo = settings.repo
     try:
-        branch, commit, target_commit = check_branches(repo, settings.target, settings.allow_release, settings.scheme)
+        branch, commit, target_commit = check_branches(repo, settings.target, settings.allow_release)
         texts: BlobTexts = {}
         current, target = CommitFiles(repo, commit, texts), CommitFiles(repo, target_commit, texts)
         dirty = check_working_tree(repo, target, settings.autostash)

@@ -134,7 +134,6 @@ def notes_settings(
         independent=tuple(release.independent_distributions),
         build_patterns=tuple(global_options.build_patterns),
         build_ignore=(*global_options.pants_ignore, *global_options.build_ignore),
-        scheme=release.scheme,
         pants=bin_name(),
     )
 

@@ -13,7 +13,6 @@ from typing import Iterable, Sequence, Tuple
 from calver_release.halfstack.compose import DEFAULT_DB_SERVICE, ComposeError
 from calver_release.migrations.alembic_env import AlembicEnvError, ParsedRevisions
 from calver_release.migrations.revision_graph import RevisionGraphError
-from calver_release.release.calver import Scheme
 from calver_release.runtime.commit_files import shared_blob_reader
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.runtime.pants_toml import PantsTomlError, python_resolves
@@ -58,7 +57,6 @@ class NotesSettings:
     independent: Tuple[str, ...] = ()
     build_patterns: Tuple[str, ...] = DEFAULT_BUILD_PATTERNS
     build_ignore: Tuple[str, ...] = ()
-    scheme: Scheme = Scheme()
     pants: str = "pants"
 
 
@@ -84,8 +82,8 @@ def build_notes(settings: NotesSettings, update: Update) -> UpgradeNotes:
     except (AlembicEnvError, RevisionGraphError, ComposeError, GitError, PantsTomlError) as e:
         raise UpgradeNotesError(str(e)) from None
     notes = UpgradeNotes(
-        from_ref=update.old.describe(settings.scheme),
-        to_ref=update.new.describe(settings.scheme),
+        from_ref=update.old.describe(),
+        to_ref=update.new.describe(),
         kind=update.kind,
         summary=(),
         session_files=session_files,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from calver_release.release.calver import CalVer, Scheme
+from calver_release.release.calver import CalVer
 from calver_release.release.version_file import VersionFile, VersionFileError
 from calver_release.runtime.commit_files import BlobTexts, CommitFiles
 from calver_release.runtime.git import GitRepo
@@ -20,9 +20,10 @@ class Side:
     files: CommitFiles
     version: CalVer
 
-    def describe(self, scheme: Scheme) -> RefVersion:
+    def describe(self) -> RefVersion:
+        """The ref's version and series as its version file writes them (`24.09.9`, `26.4.0`)."""
         version, commit = self.version, self.files.commit
-        return RefVersion(self.ref, commit, version.canonical(scheme), version.pep440(), version.series.branch(scheme))
+        return RefVersion(self.ref, commit, version.written(), version.pep440(), version.series.written())
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,10 @@ def read_side(files: CommitFiles, flag: str, ref: str, path: str) -> Side:
 
 
 def update_kind(old: CalVer, new: CalVer) -> UpgradeKind:
-    """Lower is a downgrade; otherwise another series is a release upgrade and the same one a patch update."""
+    """Lower is a downgrade; otherwise another series is a release upgrade and the same one a patch update.
+
+    Versions and series compare by number, whichever way each ref writes its minor (`24.09.9` < `26.4.0`).
+    """
     if new < old:
         return UpgradeKind.DOWNGRADE
     if new == old:

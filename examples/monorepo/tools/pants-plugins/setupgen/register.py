@@ -1,54 +1,39 @@
 """This repository's own setup kwargs, layered on calver_release's stamping.
 
-Pants allows one `SetupKwargsRequest` per target and calver_release's applies to every
-`python_distribution`, so repository-specific duties go through its extension point,
-`CalverSetupKwargsRequest`: the distribution name must start with `backend.ai-`, a package
-README becomes the `long_description`, and every distribution gets the project `url`.
+Everything Backend.AI's `setupgen` plugin did (name and description checks, README, `url`,
+classifiers, ...) is in `[distribution-metadata]` in pants.toml. What remains here is what static
+settings cannot say: a link to the changelog at the release tag of the version being stamped
+(`24.9.0rc1` is tagged `24.09.0rc1`). It goes through calver_release's extension point,
+`CalverSetupKwargsRequest`, since Pants allows one `SetupKwargsRequest` per target.
 """
 
 from __future__ import annotations
 
 from pants.backend.python.util_rules.package_dists import SetupKwargs
-from pants.engine.fs import DigestContents, GlobMatchErrorBehavior, PathGlobs
-from pants.engine.rules import Get, collect_rules, rule
-from pants.engine.target import Target
+from pants.engine.rules import collect_rules, rule
 from pants.engine.unions import UnionRule
 
+from calver_release.release.calver import CalVer, VersionError
 from calver_release.release.extension import CalverSetupKwargsRequest
+from calver_release.release.subsystem import ReleaseVersionSubsystem
 
-PROJECT_URL = "https://github.com/lablup/backend.ai"
-
-
-class InvalidDistributionName(ValueError):
-    """A distribution name outside the `backend.ai-` namespace."""
+CHANGELOG = "https://github.com/lablup/backend.ai/blob/{tag}/CHANGELOG.md"
 
 
-class BackendAISetupKwargsRequest(CalverSetupKwargsRequest):
-    @classmethod
-    def is_applicable(cls, target: Target) -> bool:
-        return True
+class ChangelogSetupKwargsRequest(CalverSetupKwargsRequest):
+    """Adds `project_urls["Changelog"]` to every distribution built with a calendar version."""
 
 
 @rule
-async def backend_ai_setup_kwargs(request: BackendAISetupKwargsRequest) -> SetupKwargs:
+async def changelog_url(request: ChangelogSetupKwargsRequest, release: ReleaseVersionSubsystem) -> SetupKwargs:
     kwargs = request.stamped.kwargs
-    if not kwargs["name"].startswith("backend.ai-"):
-        raise InvalidDistributionName(
-            f"{request.target.address.spec}: the distribution name must start with `backend.ai-` (got `{kwargs['name']}`)"
-        )
-    readme = await Get(
-        DigestContents,
-        PathGlobs(
-            [f"{request.target.address.spec_path}/README.md"],
-            glob_match_error_behavior=GlobMatchErrorBehavior.ignore,
-        ),
-    )
-    if readme and "long_description" not in kwargs:
-        kwargs["long_description"] = readme[0].content.decode()
-        kwargs["long_description_content_type"] = "text/markdown"
-    kwargs.setdefault("url", PROJECT_URL)
+    try:
+        tag = CalVer.parse(kwargs["version"]).tag(release.scheme)
+    except VersionError:
+        return request.stamped  # released on its own schedule, such as the plugin SDK's `1.4.0`
+    kwargs["project_urls"] = {**kwargs.get("project_urls", {}), "Changelog": CHANGELOG.format(tag=tag)}
     return SetupKwargs(kwargs, address=request.target.address)
 
 
 def rules():
-    return [*collect_rules(), UnionRule(CalverSetupKwargsRequest, BackendAISetupKwargsRequest)]
+    return [*collect_rules(), UnionRule(CalverSetupKwargsRequest, ChangelogSetupKwargsRequest)]
