@@ -10,9 +10,11 @@ from calver_release.migrations.revision_graph import (
     Revision,
     RevisionGraph,
     RevisionGraphError,
+    UndoReason,
     parse_revision_source,
     plan_downgrade,
     plan_migrations,
+    undo_reasons,
 )
 
 
@@ -322,3 +324,25 @@ def test_plan_downgrade_rejects_applied_revision(applied: Sequence[str], message
     with pytest.raises(RevisionGraphError) as error:
         plan_downgrade(graph(*SHARED), graph(*SHARED, rev("m1", "a1")), applied)
     assert str(error.value) == message
+
+
+def test_undo_reasons_tell_re_parented_removed_and_descendants_apart() -> None:
+    """A backport's fix-up re-parents p1 (and q1) on the target; d1, d2 and the merge m2 only sit on them."""
+    current = graph(
+        rev("a1"), rev("p1", "a1"), rev("d1", "p1"), rev("d2", "d1"), rev("q1", "a1"),
+        rev("m2", "d2", "q1"), rev("r9", "m2"), rev("k1", "a1"),
+    )
+    target = graph(
+        rev("a1"), rev("n1", "a1"), rev("p1", "n1"), rev("d1", "p1"), rev("d2", "d1"), rev("q1", "n1"),
+        rev("m2", "d2", "q1"), rev("k1", "a1"),
+    )
+    plan = plan_downgrade(current, target, current.heads)
+    assert plan.to_undo == ("r9", "m2", "q1", "d2", "d1", "p1")
+    assert undo_reasons(current, target, plan.to_undo) == {
+        "p1": UndoReason("re-parented"),
+        "q1": UndoReason("re-parented"),
+        "d1": UndoReason("descendant", ("p1",)),
+        "d2": UndoReason("descendant", ("p1",)),
+        "m2": UndoReason("descendant", ("p1", "q1")),
+        "r9": UndoReason("removed"),
+    }

@@ -1,7 +1,8 @@
 """Backend.AI-style release histories for the upgrade-notes tests and benchmark.
 
 A real git repository with a version file, a real alembic environment (the topic-switch fixtures'
-`env.py`, SQLite at `.local.sqlite` beside the ini), sample configs, a requirements file and a
+`env.py`, SQLite at `.local.sqlite` beside the ini), BUILD files declaring three server-side
+distributions and a `python_requirements` target, sample configs, a requirements file and a
 halfstack compose file; `release` commits a new version on top and tags it.
 """
 
@@ -12,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 from textwrap import dedent
-from typing import Mapping, Optional, Sequence, Tuple
+from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 from alembic_repos import environment, revision_file
 from conftest import git
@@ -25,6 +26,33 @@ from calver_release.upgrade_notes.versions import resolve_update
 VERSIONS = "migrations/versions"
 DB = ".local.sqlite"
 DISTRIBUTIONS = ("backend.ai-manager", "backend.ai-common", "backend.ai-agent")
+
+
+def distribution_build(name: str, version: str = "", target: str = "dist", lockstep: str = "") -> str:
+    """A BUILD file declaring one `python_distribution`, as Backend.AI's are written."""
+    declared = f'\n                version="{version}",' if version else ""
+    field = f"\n            calver_lockstep={lockstep}," if lockstep else ""
+    return dedent(
+        f"""\
+        python_sources(name="src")
+
+        python_distribution(
+            name="{target}",
+            dependencies=[":src"],
+            provides=python_artifact(
+                name="{name}",{declared}
+                description="Backend.AI",
+                license="LGPLv3",
+            ),{field}
+            generate_setup=True,
+        )
+        """
+    )
+
+
+def build_files(names: Sequence[str]) -> Dict[str, str]:
+    """`src/ai/backend/<component>/BUILD` for each `backend.ai-<component>`."""
+    return {f"src/ai/backend/{name.split('-', 1)[1]}/BUILD": distribution_build(name) for name in names}
 
 
 def revision(rev: str, down: object, doc: str) -> Tuple[str, str]:
@@ -55,6 +83,8 @@ BASE = {
     "configs/manager/sample.etcd.config.json": '{"system": {"timezone": "UTC"}, "redis": {"addr": "127.0.0.1:8110"}}\n',
     "docker-compose.halfstack-2403.yml": compose("postgres:15.1-alpine"),
     "requirements.txt": "alembic==1.16.5\nSQLAlchemy==2.0.36\n",
+    "BUILD": 'python_requirements(name="reqs")\n',
+    **build_files(DISTRIBUTIONS),
     "src/ai/backend/agent/server.py": "PORT = 6001\n",
 }
 
@@ -86,18 +116,12 @@ def make_history(root: Path, base: Mapping[str, str] = BASE) -> Path:
 
 
 def notes_of(
-    repo: Path,
-    from_ref: str,
-    to_ref: str = "HEAD",
-    distributions: Sequence[str] = DISTRIBUTIONS,
-    allow_downgrade: bool = False,
-    **settings: object,
+    repo: Path, from_ref: str, to_ref: str = "HEAD", allow_downgrade: bool = False, **settings: object
 ) -> UpgradeNotes:
-    """What `pants upgrade-notes` computes, without Pants: the distributions are given."""
+    """What `pants upgrade-notes` computes, without Pants."""
     git_repo = GitRepo(repo)
     update = resolve_update(git_repo, from_ref, to_ref, "VERSION", allow_downgrade)
-    defaults = {"requirement_files": ("requirements.txt",), "pants": "pants"}
-    return build_notes(NotesSettings(repo=git_repo, **{**defaults, **settings}), update, distributions)  # type: ignore[arg-type]
+    return build_notes(NotesSettings(repo=git_repo, **settings), update)  # type: ignore[arg-type]
 
 
 def run_commands(repo: Path, tmp_path: Path, commands: Sequence[str]) -> None:

@@ -1,4 +1,8 @@
-"""The real `./pants upgrade-notes` on a copy of the example monorepo, between two of its own commits."""
+"""The real `./pants upgrade-notes` on a copy of the example monorepo, between two of its own commits.
+
+24.09.1 brings what Backend.AI's 26.x releases brought: a uv lockfile where a Pants one was, a
+sample with a `<name>` placeholder table, and a new server-side distribution.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from textwrap import dedent
 
 from conftest import git
 from example_repo import SharedExample
+from real_formats import uv_lockfile
 
 VERSIONS = "src/ai/backend/manager/models/alembic/versions"
 MAIN_HEAD = "8b2e4d6f9a01"
@@ -36,6 +41,16 @@ GROUPS = dedent(
     '''
 )
 
+INSTALL_BUILD = dedent(
+    """\
+    python_distribution(
+        name="dist",
+        provides=python_artifact(name="backend.ai-install", description="Backend.AI Installer", license="LGPLv3"),
+    )
+    """
+)
+PLACEHOLDER = '\n[service-discovery.extra-labels.<name>]\nvalue = "<value>"\n'
+
 
 def test_notes_between_two_commits_of_the_example(example: SharedExample) -> None:
     repo = example.root
@@ -49,6 +64,14 @@ def test_notes_between_two_commits_of_the_example(example: SharedExample) -> Non
     toml.write_text(toml.read_text().replace("num-proc = 4\n", "num-proc = 4\npool-size = 8\n"))
     agent = repo / "src/ai/backend/agent/__init__.py"
     agent.write_text(agent.read_text() + "# kernel runner protocol 2\n")
+    sample = repo / "configs/agent/sample.toml"
+    sample.write_text(sample.read_text() + PLACEHOLDER)
+    lockfile = json.loads("\n".join(line for line in (repo / "python.lock").read_text().splitlines() if not line.startswith("//")))
+    locked = [(p["project_name"], p["version"]) for p in lockfile["locked_resolves"][0]["locked_requirements"]]
+    bumped = [(name, "1.17.0" if name == "alembic" else version) for name, version in locked]
+    (repo / "python.lock").write_text(uv_lockfile(bumped))
+    (repo / "src/ai/backend/install").mkdir()
+    (repo / "src/ai/backend/install/BUILD").write_text(INSTALL_BUILD)
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "release: 24.09.1")
     new = git(repo, "rev-parse", "HEAD")
@@ -65,7 +88,7 @@ def test_notes_between_two_commits_of_the_example(example: SharedExample) -> Non
     )
     upgrade = "python -m alembic -c alembic.ini upgrade heads"
     assert json.loads(result.stdout) == {
-        "schema_version": 1,
+        "schema_version": 2,
         "from": {"ref": "24.09.0", "commit": old, "version": "24.09.0", "pep440": "24.9.0", "series": "24.09"},
         "to": {"ref": "HEAD", "commit": new, "version": "24.09.1", "pep440": "24.9.1", "series": "24.09"},
         "kind": "patch",
@@ -77,9 +100,15 @@ def test_notes_between_two_commits_of_the_example(example: SharedExample) -> Non
             "distributions": server_side,
             "constraints": [f"{name}==24.9.1" for name in server_side],
             "upgrade_command": pip,
-            "targets_commit": new,
-            "targets_at_to": True,
-            "requirements": [],
+            "distributions_added": ["backend.ai-install"],
+            "distributions_removed": [],
+            "requirement_files": [
+                {"path": "python.lock", "kind": "lockfile", "file": "changed", "from_format": "pex", "to_format": "uv"}
+            ],
+            "requirements": [
+                {"file": "python.lock", "name": "alembic", "change": "changed", "old": "==1.16.5", "new": "==1.17.0"}
+            ],
+            "not_read": [],
         },
         "database": [
             {
@@ -94,13 +123,25 @@ def test_notes_between_two_commits_of_the_example(example: SharedExample) -> Non
         "configuration": {
             "samples": [
                 {
+                    "path": "configs/agent/sample.toml",
+                    "file": "changed",
+                    "format": "toml",
+                    "line_wise": [{"ref": "to", "reason": "Invalid initial character for a key part (at line 7, column 33)"}],
+                    "added": [{"key": "service-discovery.extra-labels.<name>.value", "value": "<value>"}],
+                    "removed": [],
+                    "changed": [],
+                },
+                {
                     "path": "configs/manager/sample.toml",
                     "file": "changed",
+                    "format": "toml",
+                    "line_wise": [],
                     "added": [{"key": "manager.pool-size", "value": 8}],
                     "removed": [],
                     "changed": [],
-                }
+                },
             ],
+            "not_read": [],
             "local": [],
         },
         "halfstack": {"added": [], "removed": [], "comparisons": []},
@@ -110,7 +151,14 @@ def test_notes_between_two_commits_of_the_example(example: SharedExample) -> Non
                 "commands": [],
                 "details": ["the agent or kernel runner changed (`src/ai/backend/agent/__init__.py`)"],
             },
-            {"title": "Install 24.9.1 of the server-side packages the virtualenv has (run in it).", "commands": [pip], "details": []},
+            {
+                "title": "Install 24.9.1 of the server-side packages the virtualenv has (run in it).",
+                "commands": [pip],
+                "details": [
+                    "new in 24.09.1: `backend.ai-install`; the command installs them only where another distribution "
+                    "requires them: install the ones this host should run"
+                ],
+            },
             {
                 "title": "Upgrade the database.",
                 "commands": [upgrade],
@@ -119,7 +167,11 @@ def test_notes_between_two_commits_of_the_example(example: SharedExample) -> Non
             {
                 "title": "Update the configuration files (TOML) and etcd settings (JSON samples).",
                 "commands": [],
-                "details": ["configs/manager/sample.toml: changed; 1 added, 0 removed, 0 changed defaults"],
+                "details": [
+                    "configs/agent/sample.toml: changed; 1 added, 0 removed, 0 changed defaults (read line by line: "
+                    "not valid TOML at `--to`)",
+                    "configs/manager/sample.toml: changed; 1 added, 0 removed, 0 changed defaults",
+                ],
             },
             {"title": "Start the Backend.AI services.", "commands": [], "details": []},
         ],

@@ -1,4 +1,4 @@
-"""RuleRunner tests of `pants upgrade-notes`: distributions and requirements files from real targets, output, bad input."""
+"""RuleRunner tests of `pants upgrade-notes`: the options it reads, output, bad input."""
 
 from __future__ import annotations
 
@@ -13,19 +13,15 @@ from pants.backend.python.macros.python_artifact import PythonArtifact
 from pants.backend.python.macros.python_requirements import PythonRequirementsTargetGenerator
 from pants.backend.python.target_types import PythonDistribution, PythonRequirementTarget
 from pants.testutil.rule_runner import RuleRunner
-from release_history import BASE, notes_of, release, revision
+from release_history import BASE, distribution_build, notes_of, release, revision
 
 from calver_release import register
 from calver_release.upgrade_notes.goal import UpgradeNotesGoal
 from calver_release.upgrade_notes.render import render_markdown, render_text
 from calver_release.upgrade_notes.report import render_json
 
-SERVER_SIDE = ("backend.ai-common", "backend.ai-manager")
-
-
-def distribution(name: str, version: str = "") -> str:
-    declared = f', version="{version}"' if version else ""
-    return f'python_distribution(name="dist", provides=python_artifact(name="{name}"{declared}))\n'
+INDEPENDENT = ("*-client", "*-client-*", "*-sdk")
+"""`[release-version].independent_distributions` by default."""
 
 
 @pytest.fixture
@@ -41,15 +37,13 @@ def rule_runner() -> RuleRunner:
 
 @pytest.fixture
 def repo(rule_runner: RuleRunner) -> Path:
-    """24.03.0 -> 24.03.1 (a migration, a new pin, a config key) -> 24.03.2 (nothing but the version)."""
+    """24.03.0 -> 24.03.1 (a migration, a new pin, a config key) -> 24.03.2 (a new distribution, an ignored one)."""
     rule_runner.write_files(
         {
             **BASE,
             "3rdparty/BUILD": 'python_requirements(name="reqs", source="services.txt")\n',
             "3rdparty/services.txt": "alembic==1.16.5\n",
-            "src/manager/BUILD": distribution("backend.ai-manager"),
-            "src/common/BUILD": distribution("backend.ai-common"),
-            "src/client/BUILD": distribution("backend.ai-client", "24.03.7"),
+            "src/ai/backend/client/BUILD": distribution_build("backend.ai-client", version="24.03.7"),
         }
     )
     repo = init_repo(Path(rule_runner.build_root))
@@ -57,7 +51,14 @@ def repo(rule_runner: RuleRunner) -> Path:
     toml = BASE["configs/manager/sample.toml"] + "\n[events]\nbatch = 16\n"
     files = {"3rdparty/services.txt": "alembic==1.17.0\n", "configs/manager/sample.toml": toml}
     release(repo, "24.03.1", {**files, **dict([revision("a2", "a1", "Add the groups table.")])})
-    release(repo, "24.03.2", {})
+    release(
+        repo,
+        "24.03.2",
+        {
+            "src/ai/backend/install/BUILD": distribution_build("backend.ai-install"),
+            "examples/monorepo/BUILD": distribution_build("backend.ai-example"),
+        },
+    )
     return repo
 
 
@@ -70,35 +71,37 @@ def repo(rule_runner: RuleRunner) -> Path:
     ],
 )
 def test_the_goal_prints_the_notes(rule_runner: RuleRunner, repo: Path, args, render) -> None:
-    """What the goal adds to the pure notes: the server-side distributions and the requirements files of the targets."""
-    result = run_goal(rule_runner, UpgradeNotesGoal, "--from=24.03.0", *args)
-    expected = notes_of(repo, "24.03.0", distributions=SERVER_SIDE, requirement_files=("3rdparty/services.txt",))
+    """What the goal adds to the pure notes: its options and `[release-version]`'s independent distributions."""
+    result = run_goal(rule_runner, UpgradeNotesGoal, "--from=24.03.0", *args, global_args=("--build-ignore=/examples/",))
+    expected = notes_of(repo, "24.03.0", independent=INDEPENDENT, build_ignore=("/examples/",))
     assert (result.exit_code, result.stderr, result.stdout) == (0, "", render(expected))
 
 
-def test_packages_come_from_the_targets_and_say_where(rule_runner: RuleRunner, repo: Path) -> None:
-    result = run_goal(rule_runner, UpgradeNotesGoal, "--from=24.03.0", "--to=24.03.1", "--format=json")
-    report = json.loads(result.stdout)
-    head, to = git(repo, "rev-parse", "HEAD"), git(repo, "rev-parse", "24.03.1")
-    assert (result.exit_code, report["summary"], report["packages"]) == (
-        0,
-        [
-            "A patch update within the 24.03 release series.",
-            f"The distribution list was read from the checked-out commit `{head[:12]}`, not from `--to` "
-            f"(`{to[:12]}`); check out `--to` and run again to be sure it is right.",
+def test_packages_come_from_the_build_files_at_to(rule_runner: RuleRunner, repo: Path) -> None:
+    """The checkout is 24.03.2 with a new distribution; `--to=24.03.1` lists 24.03.1's, and `[GLOBAL].build_ignore` counts."""
+    older = run_goal(rule_runner, UpgradeNotesGoal, "--from=24.03.0", "--to=24.03.1", "--format=json")
+    newer = run_goal(rule_runner, UpgradeNotesGoal, "--from=24.03.1", "--format=json", global_args=("--build-ignore=/examples/",))
+    packages = [json.loads(result.stdout)["packages"] for result in (older, newer)]
+    assert (older.exit_code, newer.exit_code) == (0, 0)
+    assert packages[0] == {
+        "version": "24.3.1",
+        "distributions": ["backend.ai-agent", "backend.ai-common", "backend.ai-manager"],
+        "constraints": ["backend.ai-agent==24.3.1", "backend.ai-common==24.3.1", "backend.ai-manager==24.3.1"],
+        "upgrade_command": "python -m pip install $(python -m pip show backend.ai-agent backend.ai-common "
+        "backend.ai-manager 2>/dev/null | sed -n 's/^Name: \\(.*\\)$/\\1==24.3.1/p')",
+        "distributions_added": [],
+        "distributions_removed": [],
+        "requirement_files": [
+            {"path": "3rdparty/services.txt", "kind": "requirements", "file": "changed", "from_format": "requirements", "to_format": "requirements"}
         ],
-        {
-            "version": "24.3.1",
-            "distributions": ["backend.ai-common", "backend.ai-manager"],
-            "constraints": ["backend.ai-common==24.3.1", "backend.ai-manager==24.3.1"],
-            "upgrade_command": "python -m pip install $(python -m pip show backend.ai-common backend.ai-manager "
-            "2>/dev/null | sed -n 's/^Name: \\(.*\\)$/\\1==24.3.1/p')",
-            "targets_commit": head,
-            "targets_at_to": False,
-            "requirements": [
-                {"file": "3rdparty/services.txt", "name": "alembic", "change": "changed", "old": "==1.16.5", "new": "==1.17.0"}
-            ],
-        },
+        "requirements": [
+            {"file": "3rdparty/services.txt", "name": "alembic", "change": "changed", "old": "==1.16.5", "new": "==1.17.0"}
+        ],
+        "not_read": [],
+    }
+    assert (packages[1]["distributions"], packages[1]["distributions_added"]) == (
+        ["backend.ai-agent", "backend.ai-common", "backend.ai-install", "backend.ai-manager"],
+        ["backend.ai-install"],
     )
 
 
@@ -121,16 +124,17 @@ def test_packages_come_from_the_targets_and_say_where(rule_runner: RuleRunner, r
         ),
         pytest.param(
             ["--from=24.03.0"],
-            {"src/manager/BUILD": distribution("backend.ai-manager", "24.03.1")},
-            "src/manager:dist: `version='24.03.1'` in `provides` differs from the monorepo version `24.3.2` this "
-            "lockstep distribution is built with; remove it, or set `calver_lockstep=False` on the target to release "
-            "it with its own version",
-            id="conflicting-distribution-version",
+            {"src/ai/backend/manager/BUILD": distribution_build("backend.ai-manager", "24.03.1")},
+            "src/ai/backend/manager:dist: `version='24.03.1'` in `provides` differs from the monorepo version `24.3.3` "
+            "this lockstep distribution is built with; remove it, or set `calver_lockstep=False` on the target to "
+            "release it with its own version",
+            id="conflicting-distribution-version-at-to",
         ),
     ],
 )
 def test_bad_input_is_one_line(rule_runner: RuleRunner, repo: Path, args, files, error: str) -> None:
-    rule_runner.write_files(files)
+    if files:
+        release(repo, "24.03.3", files)
     result = run_goal(rule_runner, UpgradeNotesGoal, *args)
     assert (result.exit_code, result.stdout, result.stderr) == (1, "", error + "\n")
 
@@ -149,4 +153,16 @@ def test_a_downgrade_needs_allow_downgrade(rule_runner: RuleRunner, repo: Path) 
         0,
         "downgrade",
         ["python -m alembic -c alembic.ini downgrade a2@a1"],
+    )
+
+
+def test_alembic_environments_come_from_topic_switch_options(rule_runner: RuleRunner, repo: Path) -> None:
+    """`[topic-switch].alembic_inis` reaches upgrade-notes through the `AlembicSettings` rule."""
+    result = run_goal(rule_runner, UpgradeNotesGoal, "--from=24.03.0", "--topic-switch-alembic-inis=['accounts.ini']")
+    head = git(repo, "rev-parse", "HEAD")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        f"accounts.ini: alembic ini not found at `{head}` nor in the working tree (got no file); create it (e.g. from "
+        "its `.sample`) or fix the configured ini path\n",
     )

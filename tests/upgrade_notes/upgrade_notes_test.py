@@ -15,7 +15,18 @@ from typing import Callable
 import pytest
 from alembic_repos import sqlite_current, sqlite_tables
 from conftest import git
-from release_history import BASE, DB, compose, make_history, notes_of, release, revision, run_commands
+from real_formats import AGENT_SAMPLE, WEBSERVER_CONF, hashed_requirements, pex_lockfile, uv_lockfile
+from release_history import (
+    BASE,
+    DB,
+    compose,
+    distribution_build,
+    make_history,
+    notes_of,
+    release,
+    revision,
+    run_commands,
+)
 
 from calver_release.upgrade_notes.configs import parse_config_options
 from calver_release.upgrade_notes.render import render_markdown
@@ -58,7 +69,7 @@ def test_patch_update_as_json(patch_history: Path) -> None:
     old, new = git(repo, "rev-parse", "24.03.0"), git(repo, "rev-parse", "24.03.2")
     pip = PIP.format(version="24.3.2")
     assert as_json(notes_of(repo, "24.03.0")) == {
-        "schema_version": 1,
+        "schema_version": 2,
         "from": {"ref": "24.03.0", "commit": old, "version": "24.03.0", "pep440": "24.3.0", "series": "24.03"},
         "to": {"ref": "HEAD", "commit": new, "version": "24.03.2", "pep440": "24.3.2", "series": "24.03"},
         "kind": "patch",
@@ -70,12 +81,16 @@ def test_patch_update_as_json(patch_history: Path) -> None:
             "distributions": ["backend.ai-agent", "backend.ai-common", "backend.ai-manager"],
             "constraints": ["backend.ai-agent==24.3.2", "backend.ai-common==24.3.2", "backend.ai-manager==24.3.2"],
             "upgrade_command": pip,
-            "targets_commit": new,
-            "targets_at_to": True,
+            "distributions_added": [],
+            "distributions_removed": [],
+            "requirement_files": [
+                {"path": "requirements.txt", "kind": "requirements", "file": "changed", "from_format": "requirements", "to_format": "requirements"}
+            ],
             "requirements": [
                 {"file": "requirements.txt", "name": "aiohttp", "change": "added", "old": None, "new": ">=3.9"},
                 {"file": "requirements.txt", "name": "SQLAlchemy", "change": "changed", "old": "==2.0.36", "new": "==2.0.37"},
             ],
+            "not_read": [],
         },
         "database": [
             {
@@ -95,11 +110,14 @@ def test_patch_update_as_json(patch_history: Path) -> None:
                 {
                     "path": "configs/manager/sample.toml",
                     "file": "changed",
+                    "format": "toml",
+                    "line_wise": [],
                     "added": [{"key": "db.pool-size", "value": 8}],
                     "removed": [],
                     "changed": [],
                 }
             ],
+            "not_read": [],
             "local": [],
         },
         "halfstack": {"added": [], "removed": [], "comparisons": []},
@@ -182,6 +200,10 @@ def test_patch_update_as_markdown(patch_history: Path) -> None:
         {pip}
         ```
 
+        Requirements files and lockfiles that changed:
+
+        - `requirements.txt` (requirements): changed, pip requirements
+
         Third-party requirements:
 
         | File | Package | Change | From | To |
@@ -248,8 +270,8 @@ def test_reparented_and_removed_revisions_are_downgraded_first(reparented_histor
         {
             "ini": "alembic.ini",
             "to_undo": [
-                {"revision": "r9", "doc": "Hotfix only.", "reason": "removed"},
-                {"revision": "p1", "doc": "Fix the users index.", "reason": "re-parented"},
+                {"revision": "r9", "doc": "Hotfix only.", "reason": "removed", "reparented_ancestors": []},
+                {"revision": "p1", "doc": "Fix the users index.", "reason": "re-parented", "reparented_ancestors": []},
             ],
             "downgrade_commands": ["python -m alembic -c alembic.ini downgrade p1@a1"],
             "to_apply": [{"revision": "m1", "doc": "Add sessions."}, {"revision": "p1", "doc": "Fix the users index."}],
@@ -375,6 +397,8 @@ def test_local_configs_are_checked_against_the_new_samples(tmp_path: Path) -> No
             {
                 "path": "configs/manager/sample.etcd.config.json",
                 "file": "changed",
+                "format": "json",
+                "line_wise": [],
                 "added": [{"key": "system.debug", "value": False}],
                 "removed": [],
                 "changed": [],
@@ -382,11 +406,14 @@ def test_local_configs_are_checked_against_the_new_samples(tmp_path: Path) -> No
             {
                 "path": "configs/manager/sample.toml",
                 "file": "changed",
+                "format": "toml",
+                "line_wise": [],
                 "added": [{"key": "db.pool-size", "value": 8}],
                 "removed": [{"key": "manager.heartbeat", "value": "30s"}],
                 "changed": [],
             },
         ],
+        "not_read": [],
         "local": [
             {
                 "sample": "configs/manager/sample.toml",
@@ -408,10 +435,20 @@ def test_a_new_sample_lists_all_its_keys_and_a_deleted_one_all_it_had(tmp_path: 
     repo = make_history(tmp_path)
     release(repo, "24.03.1", {"configs/agent/sample.toml": "[agent]\nid = 'i-1'\n", "configs/manager/sample.etcd.config.json": None})
     assert as_json(notes_of(repo, "24.03.0"))["configuration"]["samples"] == [
-        {"path": "configs/agent/sample.toml", "file": "added", "added": [{"key": "agent.id", "value": "i-1"}], "removed": [], "changed": []},
+        {
+            "path": "configs/agent/sample.toml",
+            "file": "added",
+            "format": "toml",
+            "line_wise": [],
+            "added": [{"key": "agent.id", "value": "i-1"}],
+            "removed": [],
+            "changed": [],
+        },
         {
             "path": "configs/manager/sample.etcd.config.json",
             "file": "removed",
+            "format": "json",
+            "line_wise": [],
             "added": [],
             "removed": [{"key": "redis.addr", "value": "127.0.0.1:8110"}, {"key": "system.timezone", "value": "UTC"}],
             "changed": [],
@@ -467,31 +504,245 @@ def test_a_new_alembic_environment_applies_everything(tmp_path: Path) -> None:
     assert notes.steps[2].details == ("accounts/alembic.ini: apply 1 revision, ending at `x1`",)
 
 
-def test_same_version_and_a_to_ref_that_is_not_checked_out(tmp_path: Path) -> None:
+def test_same_version(tmp_path: Path) -> None:
     repo = make_history(tmp_path)
     work = release(repo, None, {"configs/manager/sample.toml": BASE["configs/manager/sample.toml"] + "[x]\ny = 1\n"})
-    release(repo, "24.03.1", {})
     notes = notes_of(repo, "24.03.0", work)
-    head = git(repo, "rev-parse", "HEAD")
-    assert (notes.kind.value, notes.packages.targets_at_to, notes.packages.targets_commit) == ("same-version", False, head)
-    assert notes.summary == (
-        "Both refs carry version 24.03.0: pip leaves installed distributions of that version as they are, so the "
-        "package step changes nothing unless you add `--force-reinstall`.",
-        f"The distribution list was read from the checked-out commit `{head[:12]}`, not from `--to` (`{work[:12]}`); "
-        "check out `--to` and run again to be sure it is right.",
+    assert (notes.kind.value, notes.summary) == (
+        "same-version",
+        (
+            "Both refs carry version 24.03.0: pip leaves installed distributions of that version as they are, so "
+            "the package step changes nothing unless you add `--force-reinstall`.",
+        ),
+    )
+
+
+def test_distributions_come_from_the_build_files_at_to_without_a_checkout(tmp_path: Path) -> None:
+    """26.x added `backend.ai-install` and friends: the pip command covers them although `--from` is checked out."""
+    repo = make_history(tmp_path)
+    release(
+        repo,
+        "24.03.1",
+        {
+            "src/ai/backend/agent/BUILD": None,
+            "src/ai/backend/install/BUILD": distribution_build("backend.ai-install", target="wheel"),
+            "src/ai/backend/plugin/BUILD": distribution_build("backend.ai-plugin-sdk", version="1.4.0"),
+            "src/ai/backend/helper/BUILD": distribution_build("backend.ai-kernel-helper", version="1.0.0", lockstep="False"),
+            "src/ai/backend/web/BUILD": "python_distribution(name='dist' provides=None)\n",
+            "src/ai/backend/storage/BUILD": "ARTIFACT = python_artifact(name='backend.ai-storage-proxy')\n"
+            "python_distribution(name='dist', provides=ARTIFACT)\n",
+            "examples/demo/BUILD": distribution_build("backend.ai-demo"),
+        },
+    )
+    git(repo, "checkout", "-q", "--detach", "24.03.0")
+    notes = notes_of(repo, "24.03.0", "24.03.1", independent=("*-sdk",), build_ignore=("/examples/", ".*/"))
+    document = as_json(notes)["packages"]
+    pip = PIP.replace("backend.ai-agent backend.ai-common", "backend.ai-common backend.ai-install").format(version="24.3.1")
+    assert {key: document[key] for key in ("distributions", "upgrade_command", "distributions_added", "distributions_removed", "not_read")} == {
+        "distributions": ["backend.ai-common", "backend.ai-install", "backend.ai-manager"],
+        "upgrade_command": pip,
+        "distributions_added": ["backend.ai-install"],
+        "distributions_removed": ["backend.ai-agent"],
+        "not_read": [
+            {
+                "path": "src/ai/backend/storage/BUILD",
+                "ref": "to",
+                "reason": "`python_distribution` on line 2: `provides` is not a `python_artifact(...)` call",
+            },
+            {"path": "src/ai/backend/web/BUILD", "ref": "to", "reason": "not valid Python (got a syntax error on line 1)"},
+        ],
+    }
+    assert notes.summary[1] == (
+        "Some files could not be read (`src/ai/backend/storage/BUILD`, `src/ai/backend/web/BUILD`): see why below, "
+        "and check them by hand."
+    )
+    (install,) = [step for step in notes.steps if step.commands == (pip,)]
+    assert install.details == (
+        "new in 24.03.1: `backend.ai-install`; the command installs them only where another distribution requires "
+        "them: install the ones this host should run",
+        "no longer released: `backend.ai-agent`; the command leaves them at 24.03.0: uninstall them if nothing needs them",
     )
 
 
 def test_without_server_side_distributions_there_is_no_package_step(tmp_path: Path) -> None:
     repo = make_history(tmp_path)
-    release(repo, "24.03.1", {})
-    notes = notes_of(repo, "24.03.0", distributions=())
-    assert (notes.packages.upgrade_command, notes.packages.constraints, step_titles(notes)) == (
+    release(repo, "24.03.1", {path: None for path in BASE if path.startswith("src/ai/backend/") and path.endswith("BUILD")})
+    notes = notes_of(repo, "24.03.0", session_globs=())
+    assert (notes.packages.upgrade_command, notes.packages.constraints, notes.packages.distributions_removed) == (
         None,
         (),
-        ["Stop the Backend.AI services.", "Start the Backend.AI services."],
+        ("backend.ai-agent", "backend.ai-common", "backend.ai-manager"),
     )
-    assert "The checked-out targets build no server-side distribution." in render_markdown(notes).splitlines()
+    assert step_titles(notes) == ["Stop the Backend.AI services.", "Start the Backend.AI services."]
+    assert "The BUILD files at `--to` declare no server-side distribution." in render_markdown(notes).splitlines()
+
+
+RESOLVES = '[python.resolves]\npython-default = "python.lock"\npython-kernel = "python-kernel.lock"\nmypy = "tools/mypy.lock"\n'
+
+
+def test_requirements_files_and_lockfiles_in_the_formats_real_repositories_use(tmp_path: Path) -> None:
+    """Between 26.4.0 and 26.4.10 `python.lock` became a uv lockfile: no false removals, the real changes found."""
+    repo = make_history(tmp_path)
+    release(
+        repo,
+        "24.03.1",
+        {
+            "pants.toml": RESOLVES,
+            "python.lock": pex_lockfile([("aioboto3", "15.0.0"), ("aiohttp", "3.9.5"), ("textual", "0.79.1")]),
+            "python-kernel.lock": pex_lockfile([("attrs", "23.2.0")], "python-kernel"),
+            "tools/mypy.lock": pex_lockfile([("mypy", "1.10.0")], "mypy"),
+            "tools/BUILD": 'python_requirements(name="black", source="black-requirements.txt")\n',
+            "tools/black-requirements.txt": "black==24.4.2\n",
+        },
+    )
+    release(
+        repo,
+        "24.03.2",
+        {
+            "python.lock": uv_lockfile(
+                [("aioboto3", "15.0.0"), ("aiohttp", "3.10.11"), ("textual", "6.2.1")],
+                members=[("backend.ai-manager", "24.3.2")],
+                forks=[("numpy", "1.26.4", "python_full_version < '3.13.4'"), ("numpy", "2.2.0", "python_full_version >= '3.13.4'")],
+            ),
+            "python-kernel.lock": '{"_meta": {"hash": {"sha256": "0f3c"}}, "default": {"attrs": {"version": "==23.2.0"}}}\n',
+            "tools/mypy.lock": '[[package]]\nname = "mypy"\nversion = "1.11.0"\n\n[metadata]\nlock-version = "2.0"\n',
+            "requirements.txt": hashed_requirements([("alembic", "1.16.5"), ("SQLAlchemy", "2.0.37")]),
+            "tools/BUILD": 'python_requirements(\n    name="setuptools",\n    source="setuptools-requirements.txt",\n)\n',
+            "tools/black-requirements.txt": None,
+            "tools/setuptools-requirements.txt": "setuptools==75.8.0\nwheel~=0.45\n",
+        },
+    )
+    packages = as_json(notes_of(repo, "24.03.1"))["packages"]
+    assert {key: packages[key] for key in ("requirement_files", "requirements", "not_read")} == {
+        "requirement_files": [
+            {"path": "python-kernel.lock", "kind": "lockfile", "file": "changed", "from_format": "pex", "to_format": None},
+            {"path": "python.lock", "kind": "lockfile", "file": "changed", "from_format": "pex", "to_format": "uv"},
+            {"path": "requirements.txt", "kind": "requirements", "file": "changed", "from_format": "requirements", "to_format": "requirements"},
+            {"path": "tools/black-requirements.txt", "kind": "requirements", "file": "removed", "from_format": "requirements", "to_format": None},
+            {"path": "tools/mypy.lock", "kind": "lockfile", "file": "changed", "from_format": "pex", "to_format": None},
+            {"path": "tools/setuptools-requirements.txt", "kind": "requirements", "file": "added", "from_format": None, "to_format": "requirements"},
+        ],
+        "requirements": [
+            {"file": "python.lock", "name": "aiohttp", "change": "changed", "old": "==3.9.5", "new": "==3.10.11"},
+            {"file": "python.lock", "name": "numpy", "change": "added", "old": None, "new": "==1.26.4 | ==2.2.0"},
+            {"file": "python.lock", "name": "textual", "change": "changed", "old": "==0.79.1", "new": "==6.2.1"},
+            {"file": "requirements.txt", "name": "SQLAlchemy", "change": "changed", "old": "==2.0.36", "new": "==2.0.37"},
+            {"file": "tools/black-requirements.txt", "name": "black", "change": "removed", "old": "==24.4.2", "new": None},
+            {"file": "tools/setuptools-requirements.txt", "name": "setuptools", "change": "added", "old": None, "new": "==75.8.0"},
+            {"file": "tools/setuptools-requirements.txt", "name": "wheel", "change": "added", "old": None, "new": "~=0.45"},
+        ],
+        "not_read": [
+            {"path": "python-kernel.lock", "ref": "to", "reason": "JSON without pex's `locked_resolves` (got ['_meta', 'default'])"},
+            {
+                "path": "tools/mypy.lock",
+                "ref": "to",
+                "reason": "TOML, but no uv lockfile: no top-level `version` with `[[package]]` tables (got keys ['metadata', 'package'])",
+            },
+        ],
+    }
+
+
+def test_samples_that_do_not_parse_are_reported_and_still_compared(tmp_path: Path) -> None:
+    """Backend.AI's 26.x agent sample (`<name>` tables), the webserver's TOML `sample.conf`, a broken etcd JSON."""
+    agent_before = AGENT_SAMPLE.replace('[service-discovery.extra-labels.<name>]\nvalue = "<value>"\n', "")
+    repo = make_history(tmp_path, {**BASE, "configs/agent/sample.toml": agent_before, "configs/webserver/sample.conf": WEBSERVER_CONF})
+    release(
+        repo,
+        "24.03.1",
+        {
+            "configs/agent/sample.toml": AGENT_SAMPLE.replace('mode = "docker"', 'mode = "docker"\nsandbox = "jail"'),
+            "configs/webserver/sample.conf": WEBSERVER_CONF.replace("port = 8080", "port = 8090"),
+            "configs/manager/sample.etcd.config.json": '{"system": ',
+        },
+    )
+    notes = notes_of(repo, "24.03.0")
+    assert as_json(notes)["configuration"] == {
+        "samples": [
+            {
+                "path": "configs/agent/sample.toml",
+                "file": "changed",
+                "format": "toml",
+                "line_wise": [{"ref": "to", "reason": "Invalid initial character for a key part (at line 20, column 33)"}],
+                "added": [
+                    {"key": "agent.sandbox", "value": "jail"},
+                    {"key": "service-discovery.extra-labels.<name>.value", "value": "<value>"},
+                ],
+                "removed": [],
+                "changed": [],
+            },
+            {
+                "path": "configs/webserver/sample.conf",
+                "file": "changed",
+                "format": "toml",
+                "line_wise": [],
+                "added": [],
+                "removed": [],
+                "changed": [{"key": "service.port", "old": 8080, "new": 8090}],
+            },
+        ],
+        "not_read": [
+            {
+                "path": "configs/manager/sample.etcd.config.json",
+                "ref": "to",
+                "reason": "not valid JSON (got Expecting value: line 1 column 12 (char 11)); its keys are not compared",
+            }
+        ],
+        "local": [],
+    }
+    assert notes.steps[-2].details == (
+        "configs/agent/sample.toml: changed; 2 added, 0 removed, 0 changed defaults (read line by line: not valid "
+        "TOML at `--to`)",
+        "configs/webserver/sample.conf: changed; 0 added, 0 removed, 1 changed defaults",
+        "configs/manager/sample.etcd.config.json: could not be read at `--to`; compare it by hand",
+    )
+    markdown = render_markdown(notes)
+    assert (
+        "Not valid TOML at `--to` (Invalid initial character for a key part (at line 20, column 33)): read line by "
+        "line, table headers and keys as written, values parsed where they are TOML."
+    ) in markdown.splitlines()
+    assert "- `configs/manager/sample.etcd.config.json` at `--to`: not valid JSON (got Expecting value: line 1 column 12 (char 11)); its keys are not compared" in markdown.splitlines()
+
+    local = tmp_path / "agent.toml"
+    local.write_text('[etcd]\nnamespace = "prod"\n[agent]\nmode = "docker"\n[service-discovery.extra-labels.zone]\nvalue = "a"\n')
+    check = notes_of(repo, "24.03.0", local_configs=(("configs/agent/sample.toml", str(local)),)).configuration.local[0]
+    assert [key.key for key in check.missing] == [
+        "agent.allocation-order",
+        "agent.rpc-listen-addr.host",
+        "agent.rpc-listen-addr.port",
+        "agent.sandbox",
+        "container.volumes",
+        "etcd.addr.host",
+        "etcd.addr.port",
+        "logging.pkg-ns.",
+        "logging.pkg-ns.ai.backend",
+        "service-discovery.type",
+    ]
+
+
+@pytest.fixture
+def descendants_history(tmp_path: Path) -> Path:
+    """24.03.1: a1 <- p1 <- d1 <- d2. 24.09.0: a1 <- m1 <- p1 <- d1 <- d2: p1 re-parented, d1 and d2 ride on it."""
+    repo = make_history(tmp_path)
+    git(repo, "switch", "-q", "-c", "24.03")
+    chain = [revision("p1", "a1", "Fix the users index."), revision("d1", "p1", "Add keypairs."), revision("d2", "d1", "Add quotas.")]
+    release(repo, "24.03.1", dict(chain))
+    git(repo, "switch", "-q", "main")
+    release(repo, "24.09.0", dict([revision("m1", "a1", "Add sessions."), revision("p1", "m1", "Fix the users index."), *chain[1:]]))
+    return repo
+
+
+def test_revisions_to_undo_say_why(descendants_history: Path, tmp_path: Path) -> None:
+    repo = descendants_history
+    notes = notes_of(repo, "24.03.1")
+    assert as_json(notes)["database"][0]["to_undo"] == [
+        {"revision": "d2", "doc": "Add quotas.", "reason": "descendant", "reparented_ancestors": ["p1"]},
+        {"revision": "d1", "doc": "Add keypairs.", "reason": "descendant", "reparented_ancestors": ["p1"]},
+        {"revision": "p1", "doc": "Fix the users index.", "reason": "re-parented", "reparented_ancestors": []},
+    ]
+    assert "- `d2` (descendant of re-parented `p1`): Add quotas." in render_markdown(notes).splitlines()
+    git(repo, "checkout", "-q", "--detach", "24.03.1")
+    run_commands(repo, tmp_path, ["python -m alembic -c alembic.ini upgrade heads", *notes.database[0].downgrade_commands])
+    assert sqlite_tables(repo / DB) == ("alembic_version", "t_a1")
 
 
 def test_a_build_root_below_the_repository_root(tmp_path: Path) -> None:

@@ -12,11 +12,26 @@ from typing import Dict, Optional, Tuple
 from calver_release.migrations.revision_graph import Revision, RevisionGraph, parse_revision_source
 from calver_release.runtime.commit_files import CommitFiles
 
+DEFAULT_INI = "alembic.ini"
+"""The ini of the one alembic environment a repository has when none is configured."""
+
 _SEPARATORS = {"space": " ", "newline": "\n", "colon": ":", "semicolon": ";", "os": os.pathsep}
 _CURRENT_LINE = re.compile(r"^([\w-]+)(?: \([^)]*\))*\s*$")
 
 ParsedRevisions = Dict[Tuple[str, str], Optional[Revision]]
 """(blob id, path) -> the revision the file declares: a file unchanged between two commits is parsed once."""
+
+
+@dataclass(frozen=True)
+class AlembicSettings:
+    """Where a repository's alembic environments are: `[topic-switch].alembic_inis` and `import_root`.
+
+    `topic-switch` owns the options and provides this to other steps through a rule, so that
+    `upgrade-notes` reads them without depending on `topic-switch`.
+    """
+
+    inis: Tuple[str, ...]
+    import_root: str
 
 
 class AlembicEnvError(ValueError):

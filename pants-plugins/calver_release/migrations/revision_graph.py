@@ -309,6 +309,40 @@ def plan_migrations(
     return MigrationPlan(applied, downgrade, to_apply, target_graph.heads, undo_upgrade)
 
 
+@dataclass(frozen=True)
+class UndoReason:
+    """Why a revision is undone: `removed` (the target lacks it), `re-parented` (the target gives it other
+    parents), or `descendant` of the re-parented `ancestors` it sits on."""
+
+    kind: str
+    ancestors: Tuple[str, ...] = ()
+
+
+def undo_reasons(
+    current_graph: RevisionGraph, target_graph: RevisionGraph, to_undo: Iterable[str]
+) -> Dict[str, UndoReason]:
+    """The reason each revision of a downgrade plan is undone.
+
+    `plan_downgrade` keeps a revision only when the target has it with the same parents, all kept;
+    so an undone revision the target has with the same parents has an undone parent, and following
+    those parents down always ends at re-parented revisions (a removed one cannot be a parent there).
+    """
+    reasons: Dict[str, UndoReason] = {}
+    for rev in current_graph.parents_first(to_undo):
+        parents = current_graph.parents(rev)
+        if rev not in target_graph:
+            reasons[rev] = UndoReason("removed")
+        elif target_graph.parents(rev) != parents:
+            reasons[rev] = UndoReason("re-parented")
+        else:
+            ancestors = set()
+            for parent in (parent for parent in parents if parent in reasons):
+                reason = reasons[parent]
+                ancestors.update(reason.ancestors if reason.kind == "descendant" else (parent,))
+            reasons[rev] = UndoReason("descendant", current_graph.parents_first(ancestors))
+    return reasons
+
+
 def _check_applied(current_graph: RevisionGraph, target_graph: RevisionGraph, applied: Sequence[str]) -> None:
     """Refuse database revisions the current commit cannot downgrade: alembic there would not find them."""
     for rev in applied:

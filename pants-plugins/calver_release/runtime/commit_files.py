@@ -1,17 +1,23 @@
 """The files of one commit, read from git objects: no checkout, a handful of git processes per read.
 
+Within `shared_blob_reader`, every read shares one `git cat-file --batch` process.
+
 Paths are relative to the repository object's root (the build root), as `git -C root` sees them.
 """
 
 from __future__ import annotations
 
 import subprocess
-from typing import Dict, Iterable, Mapping, Optional
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Dict, Iterable, Iterator, Mapping, Optional, Sequence
 
 from calver_release.runtime.git import GitError, GitRepo
+from calver_release.runtime.git_globs import pathspec_regex
 
 BlobTexts = Dict[str, str]
 """Blob id -> text: shared between the commits of one plan, so an unchanged file is read once."""
+
 
 
 class CommitFiles:
@@ -33,9 +39,15 @@ class CommitFiles:
         return cls(repo, commit, texts)
 
     def listing(self, *pathspecs: str) -> Dict[str, str]:
-        """`{path: blob id}` of the files under `pathspecs` (files or directories), or of every file."""
-        if not pathspecs and self._everything is not None:
-            return dict(self._everything)
+        """`{path: blob id}` of the files under `pathspecs` (files or directories), or of every file.
+
+        Once every file has been listed, later listings are filtered from that one: no git process.
+        """
+        if self._everything is not None:
+            if not pathspecs:
+                return dict(self._everything)
+            prefixes = tuple(f"{spec.rstrip('/')}/" for spec in pathspecs)
+            return {path: oid for path, oid in self._everything.items() if path in pathspecs or path.startswith(prefixes)}
         output = self.repo.run("ls-tree", "-r", "-z", self.commit, "--", *pathspecs).stdout
         blobs = {}
         for entry in filter(None, output.split("\0")):
@@ -50,19 +62,13 @@ class CommitFiles:
     def glob(self, *patterns: str) -> Dict[str, str]:
         """`{path: blob id}` of the files matching any git glob pattern (`configs/**`, `**/sample.toml`).
 
-        `git ls-tree` takes no pathspec magic, so this diffs the empty tree against the commit;
-        `--relative` keeps the paths relative to the root, as `listing` gives them, when the build root
-        is a subdirectory of the repository.
+        Matched against the commit's whole listing (`git_globs`, git's `:(glob)` rules), so a commit
+        already listed costs no git process.
         """
         if not patterns:
             return {}
-        empty_tree = self.repo.output("hash-object", "-t", "tree", "/dev/null")
-        pathspecs = (f":(glob){pattern}" for pattern in patterns)
-        args = ("diff-tree", "-r", "-z", "--raw", "--relative", empty_tree, self.commit, "--", *pathspecs)
-        output = self.repo.run(*args).stdout
-        fields = output.split("\0")
-        entries = zip(fields[0::2], fields[1::2])
-        return {path: meta.split()[3] for meta, path in entries if meta and meta.split()[1] != "160000"}
+        selected = pathspec_regex(tuple(patterns))
+        return {path: oid for path, oid in self.listing().items() if selected.fullmatch(path)}
 
     def blob(self, path: str) -> Optional[str]:
         """The blob id of the file at `path`, or None when the commit has no such file (looked up once)."""
@@ -83,10 +89,13 @@ class CommitFiles:
 
 
 def read_blobs(repo: GitRepo, oids: Iterable[str]) -> BlobTexts:
-    """`{blob id: text}` for many blobs with a single `git cat-file --batch`."""
+    """`{blob id: text}` for many blobs: through the open `shared_blob_reader` of `repo`, or one `git cat-file --batch`."""
     wanted = list(oids)
     if not wanted:
         return {}
+    reader = _SHARED_READER.get()
+    if reader is not None and reader.repo.root == repo.root:
+        return reader.read(wanted)
     env = repo.process_env()
     proc = subprocess.run(
         repo.argv(env, "cat-file", "--batch"),
@@ -105,3 +114,77 @@ def read_blobs(repo: GitRepo, oids: Iterable[str]) -> BlobTexts:
         texts[oid] = proc.stdout[start : start + size].decode("utf-8", errors="replace")
         offset = start + size + 1
     return texts
+
+
+class BlobReader:
+    """One `git cat-file --batch` process answering many reads, a chunk of blob ids at a time.
+
+    A chunk's ids (at most 40 kB) fit in the pipe to git while git fills the pipe back, so neither
+    side waits on the other.
+    """
+
+    CHUNK = 500
+
+    def __init__(self, repo: GitRepo) -> None:
+        self.repo = repo
+        env = repo.process_env()
+        try:
+            self._proc = subprocess.Popen(
+                repo.argv(env, "cat-file", "--batch"),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+                close_fds=False,
+            )
+        except OSError as e:
+            raise GitError(f"`git`: cannot run it ({e.strerror}) (got PATH `{env.get('PATH', '')}`); install git") from None
+
+    def read(self, oids: Sequence[str]) -> BlobTexts:
+        stdin, stdout = self._proc.stdin, self._proc.stdout
+        assert stdin is not None and stdout is not None
+        texts = {}
+        for start in range(0, len(oids), self.CHUNK):
+            chunk = oids[start : start + self.CHUNK]
+            stdin.write("".join(f"{oid}\n" for oid in chunk).encode())
+            stdin.flush()
+            for oid in chunk:
+                header = stdout.readline().split()
+                if len(header) != 3:
+                    got = b" ".join(header).decode(errors="replace") or "no answer"
+                    raise GitError(f"`git cat-file --batch` failed: `{oid}` (got {got}); run again")
+                size = int(header[2])
+                texts[oid] = stdout.read(size + 1)[:size].decode("utf-8", errors="replace")
+        return texts
+
+    def close(self) -> None:
+        if self._proc.stdin:
+            self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+
+
+_SHARED_READER: ContextVar[Optional[BlobReader]] = ContextVar("calver_release_blob_reader", default=None)
+
+
+@contextmanager
+def shared_blob_reader(repo: GitRepo) -> Iterator[None]:
+    """Within the block, every read of `repo`'s blobs goes through one `git cat-file --batch` process.
+
+    A step reading many small sets of files (versions, inis, revision directories, samples, lockfiles)
+    pays for one git process instead of one a read. Nested blocks for the same repository share it.
+    """
+    current = _SHARED_READER.get()
+    if current is not None and current.repo.root == repo.root:
+        yield
+        return
+    reader = BlobReader(repo)
+    token = _SHARED_READER.set(reader)
+    try:
+        yield
+    finally:
+        _SHARED_READER.reset(token)
+        reader.close()

@@ -12,11 +12,13 @@ from pants.base.build_root import BuildRoot
 from pants.engine.console import Console
 from pants.engine.env_vars import CompleteEnvironmentVars
 from pants.engine.goal import Goal, GoalSubsystem
-from pants.engine.rules import collect_rules, goal_rule
+from pants.engine.rules import collect_rules, goal_rule, rule
 from pants.option.option_types import BoolOption, DictOption, EnumOption, StrListOption, StrOption
 from pants.util.docutil import bin_name
+from pants.util.logging import LogLevel
 from pants.util.strutil import help_text, softwrap
 
+from calver_release.migrations.alembic_env import AlembicSettings
 from calver_release.runtime.executor import run_executor
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.runtime.journal import Journal, StateFileError, StateStore, load_journal, save_state
@@ -284,6 +286,11 @@ async def topic_switch(
     journal = plan.journal(settings)
     save_state(path, journal)
     return TopicSwitchGoal(exit_code=await resume(console, True, path, journal, env))
+
+
+@rule(desc="Read the alembic environments from `[topic-switch]`", level=LogLevel.DEBUG)
+async def alembic_settings(subsystem: TopicSwitchSubsystem) -> AlembicSettings:
+    return AlembicSettings(tuple(subsystem.alembic_inis), subsystem.import_root)
 
 
 def rules():

@@ -15,9 +15,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Sequence, Tuple
 
-import tomli
-
 from calver_release.migrations.alembic_env import (
+    DEFAULT_INI,
     AlembicEnvError,
     ParsedRevisions,
     ini_text,
@@ -30,8 +29,9 @@ from calver_release.release.calver import is_release_branch
 from calver_release.runtime.commit_files import BlobTexts, CommitFiles
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.runtime.journal import Command, Journal, Step, failure_reason
+from calver_release.runtime.pants_toml import PantsTomlError, python_resolves
+from calver_release.sample_configs.diff import ConfigChangeError, diff_configs
 from calver_release.topic_switch.backup import BackupError, backup_commands, check_backup_files
-from calver_release.topic_switch.config_changes import ConfigChangeError, diff_configs
 from calver_release.topic_switch.report import (
     ConfigChangeReport,
     EnvironmentReport,
@@ -42,7 +42,6 @@ from calver_release.topic_switch.report import (
 
 OPERATION = "topic-switch"
 DEFAULT_RESOLVES = ("python-default", "python-kernel", "mypy", "ruff")
-DEFAULT_INI = "alembic.ini"
 EXPORTED_VENVS = "dist/export/python/virtualenvs"
 RELEASE_ADVICE = (
     "release branches are safer in a separate clone (`git worktree add ../{branch} {branch}`) "
@@ -338,15 +337,10 @@ def plan_environment_switch(
 
 def defined_resolves(files: CommitFiles) -> Dict[str, str]:
     """`{resolve: lockfile}` from `[python.resolves]` of `pants.toml` at the commit."""
-    text = files.text("pants.toml")
-    if text is None:
-        return {}
     try:
-        config = tomli.loads(text)
-    except tomli.TOMLDecodeError as e:
-        raise TopicSwitchError(f"pants.toml: not valid TOML at `{files.commit[:12]}` (got {e}); fix it on that branch")
-    resolves = config.get("python", {}).get("resolves", {})
-    return {name: path for name, path in resolves.items() if isinstance(path, str)}
+        return python_resolves(files)
+    except PantsTomlError as e:
+        raise TopicSwitchError(str(e)) from None
 
 
 def plan_exports(settings: SwitchSettings, current: CommitFiles, target: CommitFiles) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, List, Mapping, Sequence, Tuple
 
 from calver_release.runtime.journal import Command
-from calver_release.topic_switch.config_changes import ConfigChange, describe
+from calver_release.sample_configs.diff import ConfigChange, describe
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 The database of an installation at `--from` holds that commit's heads, so those are the applied
 revisions of the one planning path (`plan_migrations`, shared with `topic-switch`): what `--to` lacks
-or re-parents is downgraded first, with `--from`'s revision files (its packages still installed),
-then `upgrade heads` applies the rest, oldest first.
+or re-parents, and what sits on a re-parented revision, is downgraded first (each says which, from
+`undo_reasons`), with `--from`'s revision files (its packages still installed), then `upgrade heads`
+applies the rest, oldest first.
 """
 
 from __future__ import annotations
@@ -11,10 +12,16 @@ from __future__ import annotations
 import shlex
 from typing import Iterable, Sequence, Tuple
 
-from calver_release.migrations.alembic_env import ParsedRevisions, load_graph
-from calver_release.migrations.revision_graph import RevisionGraph, plan_migrations
+from calver_release.migrations.alembic_env import (
+    DEFAULT_INI,
+    AlembicEnvError,
+    ParsedRevisions,
+    ini_text,
+    load_graph,
+    read_alembic_ini,
+)
+from calver_release.migrations.revision_graph import RevisionGraph, UndoReason, plan_migrations, undo_reasons
 from calver_release.runtime.commit_files import CommitFiles
-from calver_release.topic_switch.plan import DEFAULT_INI
 from calver_release.upgrade_notes.report import DatabaseEnvironment, RevisionNote, UndoNote
 
 ALEMBIC = "python -m alembic"
@@ -29,6 +36,19 @@ def alembic_inis(old: CommitFiles, new: CommitFiles, configured: Sequence[str]) 
     return (DEFAULT_INI,) if tracked or (new.repo.root / DEFAULT_INI).is_file() else ()
 
 
+def prefetch(files: CommitFiles, inis: Sequence[str], source_root: str) -> None:
+    """Read the inis, then every revision file of their environments, each with one `git cat-file` for the commit."""
+    files.read({ini: oid for ini in inis if (oid := files.blob(ini))})
+    locations = []
+    for ini in inis:
+        try:
+            locations += read_alembic_ini(ini_text(files, ini), ini, source_root).version_locations
+        except AlembicEnvError:
+            continue  # `environment_notes` reports it
+    if locations:
+        files.read({path: oid for path, oid in files.listing(*locations).items() if path.endswith(".py")})
+
+
 def environment_notes(
     old: CommitFiles, new: CommitFiles, ini: str, source_root: str, parsed: ParsedRevisions
 ) -> DatabaseEnvironment:
@@ -37,10 +57,11 @@ def environment_notes(
     is_new = old.blob(ini) is None and new.blob(ini) is not None
     old_graph = RevisionGraph(()) if is_new else load_graph(old, ini, source_root, parsed)
     plan = plan_migrations(old_graph, new_graph, old_graph.heads)
+    reasons = undo_reasons(old_graph, new_graph, plan.downgrade.to_undo)
     alembic = f"{ALEMBIC} -c {shlex.quote(ini)}"
     return DatabaseEnvironment(
         ini=ini,
-        to_undo=tuple(undo_note(old_graph, new_graph, rev) for rev in plan.downgrade.to_undo),
+        to_undo=tuple(undo_note(old_graph, rev, reasons[rev]) for rev in plan.downgrade.to_undo),
         downgrade_commands=tuple(f"{alembic} {shlex.join(command)}" for command in plan.downgrade.commands),
         to_apply=notes_of(new_graph, plan.to_apply),
         heads=plan.target_heads,
@@ -48,10 +69,9 @@ def environment_notes(
     )
 
 
-def undo_note(old_graph: RevisionGraph, new_graph: RevisionGraph, revision: str) -> UndoNote:
-    """`re-parented` when `--to` still has the revision (its parents or an ancestor changed), else `removed`."""
-    reason = "re-parented" if revision in new_graph else "removed"
-    return UndoNote(revision, old_graph.revision(revision).doc, reason)
+def undo_note(old_graph: RevisionGraph, revision: str, reason: UndoReason) -> UndoNote:
+    """The revision with its docstring and why it is undone (`removed`, `re-parented`, `descendant`)."""
+    return UndoNote(revision, old_graph.revision(revision).doc, reason.kind, reason.ancestors)
 
 
 def notes_of(graph: RevisionGraph, revisions: Iterable[str]) -> Tuple[RevisionNote, ...]:

@@ -4,27 +4,24 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Iterable, Tuple
+from typing import Tuple
 
-from pants.backend.python.target_types import PythonRequirementTarget
 from pants.base.build_root import BuildRoot
-from pants.core.target_types import TargetGeneratorSourcesHelperSourcesField, TargetGeneratorSourcesHelperTarget
 from pants.engine.console import Console
 from pants.engine.env_vars import CompleteEnvironmentVars
 from pants.engine.goal import Goal, GoalSubsystem
 from pants.engine.rules import collect_rules, goal_rule
-from pants.engine.target import Target
+from pants.option.global_options import GlobalOptions
 from pants.option.option_types import BoolOption, EnumOption, StrListOption, StrOption
 from pants.util.docutil import bin_name
 from pants.util.strutil import help_text, softwrap
 
 from calver_release.halfstack.subsystem import HalfstackSubsystem
-from calver_release.release.rules import distribution_versions
+from calver_release.migrations.alembic_env import AlembicSettings
 from calver_release.release.subsystem import ReleaseVersionSubsystem
-from calver_release.runtime.compat import all_targets
+from calver_release.runtime.commit_files import shared_blob_reader
 from calver_release.runtime.git import GitError, GitRepo
-from calver_release.topic_switch.goal import TopicSwitchSubsystem
-from calver_release.upgrade_notes.configs import parse_config_options
+from calver_release.upgrade_notes.configs import DEFAULT_SAMPLE_GLOBS, parse_config_options
 from calver_release.upgrade_notes.notes import DEFAULT_SESSION_GLOBS, NotesSettings, build_notes
 from calver_release.upgrade_notes.render import render_markdown, render_text
 from calver_release.upgrade_notes.report import UpgradeNotes, UpgradeNotesError, render_json
@@ -47,8 +44,8 @@ class UpgradeNotesSubsystem(GoalSubsystem):
         Report what an installation must do to go from one release to another: packages,
         migrations, configuration and halfstack changes, and the operator's checklist.
 
-        Both commits are read from git objects (no checkout, no import of application code); the
-        server-side distributions come from the checked-out targets.
+        Both commits are read from git objects (no checkout, no import of application code): the
+        server-side distributions come from the BUILD files at `--to`.
         """
     )
 
@@ -74,6 +71,16 @@ class UpgradeNotesSubsystem(GoalSubsystem):
         default=False,
         help="Report a downgrade (`--to` older than `--from`, migrations run backwards) instead of refusing it.",
     )
+    sample_globs = StrListOption(
+        default=list(DEFAULT_SAMPLE_GLOBS),
+        advanced=True,
+        help=softwrap(
+            """
+            The sample configs operators copy (git globs): their keys added, removed and changed are
+            reported. TOML, JSON and YAML by suffix; other files (`sample.conf`) by content.
+            """
+        ),
+    )
     session_globs = StrListOption(
         default=list(DEFAULT_SESSION_GLOBS),
         advanced=True,
@@ -91,40 +98,44 @@ class UpgradeNotesGoal(Goal):
     environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
 
 
-def requirement_files(targets: Iterable[Target]) -> Tuple[str, ...]:
-    """The files `python_requirements`-style generators read, found through the targets they generated."""
-    generator = lambda target: target.address.maybe_convert_to_target_generator()  # noqa: E731
-    requirements = {generator(t) for t in targets if isinstance(t, PythonRequirementTarget)}
-    helpers = (t for t in targets if isinstance(t, TargetGeneratorSourcesHelperTarget) and generator(t) in requirements)
-    return tuple(sorted(t[TargetGeneratorSourcesHelperSourcesField].file_path for t in helpers))
-
-
-async def compute_notes(
+def compute_notes(
     subsystem: UpgradeNotesSubsystem,
     release: ReleaseVersionSubsystem,
-    topic: TopicSwitchSubsystem,
+    alembic: AlembicSettings,
     halfstack: HalfstackSubsystem,
+    global_options: GlobalOptions,
     repo: GitRepo,
 ) -> UpgradeNotes:
-    """Validate the options and refs, list the distributions and requirements files, build the notes."""
+    """Validate the options and refs, then build the notes from git objects."""
     pairs = parse_config_options(subsystem.local_configs)
-    update = resolve_update(repo, subsystem.from_ref, subsystem.to_ref, release.file, subsystem.allow_downgrade)
-    targets = await all_targets()
-    distributions, conflicts = distribution_versions(targets, release.independent_distributions, update.new.version)
-    if conflicts:
-        raise UpgradeNotesError(conflicts[0])
-    settings = NotesSettings(
+    with shared_blob_reader(repo):
+        update = resolve_update(repo, subsystem.from_ref, subsystem.to_ref, release.file, subsystem.allow_downgrade)
+        return build_notes(notes_settings(subsystem, release, alembic, halfstack, global_options, repo, pairs), update)
+
+
+def notes_settings(
+    subsystem: UpgradeNotesSubsystem,
+    release: ReleaseVersionSubsystem,
+    alembic: AlembicSettings,
+    halfstack: HalfstackSubsystem,
+    global_options: GlobalOptions,
+    repo: GitRepo,
+    pairs: Tuple[Tuple[str, str], ...],
+) -> NotesSettings:
+    """The options `build_notes` depends on."""
+    return NotesSettings(
         repo=repo,
-        inis=tuple(topic.alembic_inis),
-        source_root=topic.import_root,
-        config_globs=tuple(topic.config_globs),
+        inis=alembic.inis,
+        source_root=alembic.import_root,
+        sample_globs=tuple(subsystem.sample_globs),
         local_configs=pairs,
         db_service=halfstack.db_service,
         session_globs=tuple(subsystem.session_globs),
-        requirement_files=requirement_files(targets),
+        independent=tuple(release.independent_distributions),
+        build_patterns=tuple(global_options.build_patterns),
+        build_ignore=(*global_options.pants_ignore, *global_options.build_ignore),
         pants=bin_name(),
     )
-    return build_notes(settings, update, [d.name for d in distributions if d.server_side])
 
 
 @goal_rule
@@ -132,14 +143,15 @@ async def upgrade_notes(
     console: Console,
     subsystem: UpgradeNotesSubsystem,
     release: ReleaseVersionSubsystem,
-    topic: TopicSwitchSubsystem,
+    alembic: AlembicSettings,
     halfstack: HalfstackSubsystem,
+    global_options: GlobalOptions,
     build_root: BuildRoot,
     env: CompleteEnvironmentVars,
 ) -> UpgradeNotesGoal:
     repo = GitRepo(Path(build_root.path), dict(env))
     try:
-        notes = await compute_notes(subsystem, release, topic, halfstack, repo)
+        notes = compute_notes(subsystem, release, alembic, halfstack, global_options, repo)
     except (UpgradeNotesError, GitError) as e:
         console.print_stderr(str(e))
         return UpgradeNotesGoal(exit_code=1)

@@ -12,8 +12,11 @@ from calver_release.upgrade_notes.report import (
     DatabaseEnvironment,
     Halfstack,
     LocalCheck,
+    NotRead,
     Packages,
+    RequirementFile,
     SampleChanges,
+    UndoNote,
     UpgradeNotes,
 )
 
@@ -87,10 +90,10 @@ def outline(notes: UpgradeNotes) -> List[Block]:
 
 
 def packages(section: Packages) -> List[Block]:
-    """Pins, the pip command, third-party requirement changes."""
+    """Pins, the pip command, distributions new and gone, requirements files and their pin changes, files not read."""
     blocks: List[Block] = [Heading(2, "Packages")]
     if section.upgrade_command is None:
-        blocks.append(Para("The checked-out targets build no server-side distribution."))
+        blocks.append(Para("The BUILD files at `--to` declare no server-side distribution."))
     else:
         blocks.append(Para(f"Server-side distributions at {tick(section.version)}, as pip constraints:"))
         blocks.append(Code(section.constraints, False))
@@ -98,13 +101,37 @@ def packages(section: Packages) -> List[Block]:
             Para("Installs exactly those of them the virtualenv has, all at that version (run it in the virtualenv):")
         )
         blocks.append(Code((section.upgrade_command,), True))
-    if not section.requirements:
-        return blocks + [Para("Third-party requirements: unchanged.")]
-    rows = tuple(
-        (tick(c.file), tick(c.name), c.change, tick(c.old) if c.old else "", tick(c.new) if c.new else "")
-        for c in section.requirements
-    )
-    return blocks + [Para("Third-party requirements:"), Table(("File", "Package", "Change", "From", "To"), rows)]
+    moved = [f"new: {tick(name)}" for name in section.distributions_added]
+    moved += [f"no longer released: {tick(name)}" for name in section.distributions_removed]
+    if moved:
+        blocks += [Para("Server-side distributions that changed:"), Bullets(tuple(moved))]
+    if section.requirement_files:
+        files = Bullets(tuple(map(file_line, section.requirement_files)))
+        blocks += [Para("Requirements files and lockfiles that changed:"), files]
+    if section.requirements:
+        rows = tuple(
+            (tick(c.file), tick(c.name), c.change, tick(c.old) if c.old else "", tick(c.new) if c.new else "")
+            for c in section.requirements
+        )
+        blocks += [Para("Third-party requirements:"), Table(("File", "Package", "Change", "From", "To"), rows)]
+    elif not section.requirement_files:
+        blocks.append(Para("Third-party requirements: unchanged."))
+    return blocks + ([Para("Not read:"), not_read_bullets(section.not_read)] if section.not_read else [])
+
+
+FORMAT_NAMES = {"pex": "Pants/pex JSON", "uv": "uv", "requirements": "pip requirements", "pyproject": "PEP 621 pyproject"}
+
+
+def file_line(file: RequirementFile) -> str:
+    """`python.lock` (lockfile): changed, Pants/pex JSON -> uv."""
+    old, new = (FORMAT_NAMES[f] if f else None for f in (file.from_format, file.to_format))
+    shown = f"{old or 'not read'} -> {new or 'not read'}" if file.file == "changed" and old != new else new or old
+    return f"{tick(file.path)} ({file.kind}): {file.file}, {shown or 'not read'}"
+
+
+def not_read_bullets(not_read: Sequence[NotRead]) -> Bullets:
+    """Files that could not be read, each with the ref and the reason."""
+    return Bullets(tuple(f"{tick(n.path)} at `--{n.ref}`: {n.reason}" for n in not_read))
 
 
 def database(environments: Sequence[DatabaseEnvironment]) -> List[Block]:
@@ -116,7 +143,7 @@ def database(environments: Sequence[DatabaseEnvironment]) -> List[Block]:
         blocks.append(Heading(3, tick(env.ini)))
         if env.to_undo:
             blocks.append(Para("Warning: downgrade these first, newest first, with `--from`'s packages installed:"))
-            blocks.append(Bullets(tuple(labelled(f"{tick(r.revision)} ({r.reason})", r.doc) for r in env.to_undo)))
+            blocks.append(Bullets(tuple(labelled(f"{tick(r.revision)} ({undo_reason(r)})", r.doc) for r in env.to_undo)))
             blocks.append(Code(env.downgrade_commands, True))
         if env.to_apply:
             blocks.append(Para("Revisions to apply, oldest first:"))
@@ -128,6 +155,12 @@ def database(environments: Sequence[DatabaseEnvironment]) -> List[Block]:
     return blocks
 
 
+def undo_reason(note: UndoNote) -> str:
+    if note.reason == "descendant":
+        return f"descendant of re-parented {', '.join(map(tick, note.reparented_ancestors))}"
+    return note.reason
+
+
 def labelled(label: str, doc: str) -> str:
     return f"{label}: {doc}" if doc else label
 
@@ -135,10 +168,20 @@ def labelled(label: str, doc: str) -> str:
 def configuration(section: Configuration) -> List[Block]:
     """Per changed sample its keys, then per `--config` local file what it lacks or keeps too long."""
     blocks: List[Block] = [Heading(2, "Configuration")]
-    if not section.samples:
+    if not section.samples and not section.not_read:
         blocks.append(Para("The sample configurations are unchanged."))
     for sample in section.samples:
-        blocks += [Heading(3, f"{tick(sample.path)} ({sample.file})"), Bullets(sample_lines(sample))]
+        blocks.append(Heading(3, f"{tick(sample.path)} ({sample.file})"))
+        for line_wise in sample.line_wise:
+            blocks.append(
+                Para(
+                    f"Not valid TOML at `--{line_wise.ref}` ({line_wise.reason}): read line by line, table headers "
+                    "and keys as written, values parsed where they are TOML."
+                )
+            )
+        blocks.append(Bullets(sample_lines(sample)))
+    if section.not_read:
+        blocks += [Heading(3, "Samples not read"), not_read_bullets(section.not_read)]
     for check in section.local:
         heading = Heading(3, f"Local file {tick(check.local)} (sample {tick(check.sample)})")
         blocks += [heading, Bullets(local_lines(check))]

@@ -13,7 +13,7 @@ from typing import Any, Optional, Tuple
 
 from calver_release.runtime.schema import to_json
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bumped when a field of the JSON document changes meaning or disappears."""
 
 
@@ -42,6 +42,15 @@ class RefVersion:
 
 
 @dataclass(frozen=True)
+class NotRead:
+    """A file the report could not read at one ref (`from` or `to`), and why."""
+
+    path: str
+    ref: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class RequirementChange:
     """A third-party requirement added, removed or re-pinned in a requirements file or lockfile."""
 
@@ -53,16 +62,38 @@ class RequirementChange:
 
 
 @dataclass(frozen=True)
+class RequirementFile:
+    """A requirements file (`requirements`) or lockfile (`lockfile`) that differs between the refs.
+
+    `file` is `added`, `removed` or `changed`; the formats are `pex`, `uv`, `requirements` or
+    `pyproject`, None where the ref lacks the file or it could not be read there.
+    """
+
+    path: str
+    kind: str
+    file: str
+    from_format: Optional[str]
+    to_format: Optional[str]
+
+
+@dataclass(frozen=True)
 class Packages:
-    """The server-side distributions at `--to` and how to upgrade those an installation has (None: there are none)."""
+    """The server-side distributions at `--to` and how to upgrade those an installation has (None: there are none).
+
+    The distributions come from the BUILD files at `--to`; `distributions_added` and
+    `distributions_removed` compare them with those at `--from`. `not_read` lists the BUILD files,
+    requirements files and lockfiles that could not be read.
+    """
 
     version: str
     distributions: Tuple[str, ...]
     constraints: Tuple[str, ...]
     upgrade_command: Optional[str]
-    targets_commit: str
-    targets_at_to: bool
+    distributions_added: Tuple[str, ...]
+    distributions_removed: Tuple[str, ...]
+    requirement_files: Tuple[RequirementFile, ...]
     requirements: Tuple[RequirementChange, ...]
+    not_read: Tuple[NotRead, ...]
 
 
 @dataclass(frozen=True)
@@ -75,11 +106,16 @@ class RevisionNote:
 
 @dataclass(frozen=True)
 class UndoNote:
-    """A revision present at `--from` that must be downgraded first: `removed` at `--to`, or `re-parented` there."""
+    """A revision present at `--from` that must be downgraded first, and why.
+
+    `reason` is `removed` (`--to` lacks it), `re-parented` (`--to` gives it other parents), or
+    `descendant` (it sits on `reparented_ancestors`, which must go, so it goes with them).
+    """
 
     revision: str
     doc: str
     reason: str
+    reparented_ancestors: Tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -112,11 +148,24 @@ class KeyChange:
 
 
 @dataclass(frozen=True)
+class LineWise:
+    """A sample read line by line at one ref (`from` or `to`): the TOML parser's complaint."""
+
+    ref: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class SampleChanges:
-    """The keys of one sample configuration that differ between the refs; `file` says if the whole file is new."""
+    """The keys of one sample configuration that differ between the refs; `file` says if the whole file is new.
+
+    `line_wise` names the refs where the sample is no valid TOML and was read line by line.
+    """
 
     path: str
     file: str
+    format: str
+    line_wise: Tuple[LineWise, ...]
     added: Tuple[KeyValue, ...]
     removed: Tuple[KeyValue, ...]
     changed: Tuple[KeyChange, ...]
@@ -143,9 +192,10 @@ class LocalCheck:
 
 @dataclass(frozen=True)
 class Configuration:
-    """The sample configurations that changed, and each `--config` local file checked."""
+    """The sample configurations that changed, those that could not be read, and each `--config` local file checked."""
 
     samples: Tuple[SampleChanges, ...]
+    not_read: Tuple[NotRead, ...]
     local: Tuple[LocalCheck, ...]
 
 

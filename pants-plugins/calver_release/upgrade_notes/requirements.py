@@ -1,87 +1,32 @@
 """Third-party requirements that changed between two commits: in requirements files and in lockfiles.
 
-Requirements files are read as pip's format (or PEP 621 `pyproject.toml`); each requirement is keyed
-by its normalised name and compared by what follows the name (`==1.16.5`, extras, markers). A Pants
-lockfile (JSON after its `//` header) is compared by the pinned version of each locked project; a
-lockfile in another format is read as a requirements file. Lines pip would not take as a requirement
-(options, includes, URLs) are skipped.
+Each file that differs between the commits is read in its own format (`pin_files`) at each commit
+that has it; a file present at one commit only is `added` or `removed` with all its pins. Pins are
+compared by normalised name and by what follows the name (`==1.16.5`, extras, markers); lockfiles by
+the locked version. A file in no known format at a commit is listed as not read there, with the
+reason, and its pins are not compared (never as if it were empty). Unchanged files are not read.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from typing import Dict, Iterable, Optional, Tuple
-
-import tomli
-from packaging.requirements import InvalidRequirement, Requirement
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from calver_release.runtime.commit_files import CommitFiles
-from calver_release.upgrade_notes.report import RequirementChange
+from calver_release.upgrade_notes.pin_files import PinFile, Pins, UnreadablePins, read_pins
+from calver_release.upgrade_notes.report import NotRead, RequirementChange, RequirementFile
 
-Pins = Dict[str, Tuple[str, str]]
-"""Normalised name -> (name as written, what the file requires of it)."""
-
-
-def normalized_name(name: str) -> str:
-    """PEP 503: `SQLAlchemy`, `sqlalchemy` and `SQL_Alchemy` are one project."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+LOCKFILE = "lockfile"
+REQUIREMENTS = "requirements"
 
 
-def requirement_pins(lines: Iterable[str]) -> Pins:
-    """The requirements among `lines`, by normalised name; what follows the name is the pin."""
-    pins: Pins = {}
-    for line in lines:
-        try:
-            requirement = Requirement(line)
-        except InvalidRequirement:
-            continue
-        extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
-        marker = f"; {requirement.marker}" if requirement.marker else ""
-        pin = f"{extras}{requirement.specifier}{marker}" or "(any version)"
-        pins[normalized_name(requirement.name)] = (requirement.name, pin)
-    return pins
+@dataclass(frozen=True)
+class RequirementChanges:
+    """The requirements files and lockfiles that differ, their pins that changed, and the files not read."""
 
-
-def requirements_text_lines(text: str) -> Iterable[str]:
-    """The requirements of a pip requirements file: no comments, continuations, or options (`--hash=...`)."""
-    for line in re.sub(r"\\\r?\n", "", text).splitlines():
-        line = re.split(r"(?:^|\s)(?:#|--?[A-Za-z])", line, maxsplit=1)[0].strip()
-        if line:
-            yield line
-
-
-def pyproject_lines(text: str) -> Iterable[str]:
-    """`[project].dependencies` and every `[project.optional-dependencies]` list."""
-    try:
-        project = tomli.loads(text).get("project", {})
-    except tomli.TOMLDecodeError:
-        return []
-    optional = [line for group in project.get("optional-dependencies", {}).values() for line in group]
-    return [*project.get("dependencies", []), *optional]
-
-
-def lockfile_pins(text: str) -> Optional[Pins]:
-    """`{name: (name, ==version)}` of a Pants (pex) JSON lockfile, or None when `text` is not one."""
-    body = "\n".join(line for line in text.splitlines() if not line.startswith("//"))
-    try:
-        resolves = json.loads(body)["locked_resolves"]
-        locked = [(i["project_name"], i["version"]) for resolve in resolves for i in resolve["locked_requirements"]]
-    except (ValueError, KeyError, TypeError):
-        return None
-    return {normalized_name(name): (name, f"=={version}") for name, version in locked}
-
-
-def file_pins(path: str, text: Optional[str], lockfile: bool) -> Pins:
-    """The pins a requirements file or lockfile holds; a file the commit lacks holds none."""
-    if text is None:
-        return {}
-    if lockfile:
-        pins = lockfile_pins(text)
-        if pins is not None:
-            return pins
-    lines = pyproject_lines(text) if path.endswith("pyproject.toml") else requirements_text_lines(text)
-    return requirement_pins(lines)
+    files: Tuple[RequirementFile, ...]
+    changes: Tuple[RequirementChange, ...]
+    not_read: Tuple[NotRead, ...]
 
 
 def diff_pins(path: str, old: Pins, new: Pins) -> Tuple[RequirementChange, ...]:
@@ -99,17 +44,30 @@ def diff_pins(path: str, old: Pins, new: Pins) -> Tuple[RequirementChange, ...]:
 
 def requirement_changes(
     old: CommitFiles, new: CommitFiles, requirement_files: Iterable[str], lockfiles: Iterable[str]
-) -> Tuple[RequirementChange, ...]:
-    """The changes in every requirements file and lockfile, by file; unchanged files are not read."""
-    kinds = {**{path: False for path in requirement_files}, **{path: True for path in lockfiles}}
+) -> RequirementChanges:
+    """The changes in every requirements file and lockfile, by file (one `git cat-file` per commit)."""
+    kinds = {**{path: REQUIREMENTS for path in requirement_files}, **{path: LOCKFILE for path in lockfiles}}
     if not kinds:
-        return ()
+        return RequirementChanges((), (), ())
     old_blobs, new_blobs = old.listing(*kinds), new.listing(*kinds)
-    changed = {path for path in kinds if old_blobs.get(path) != new_blobs.get(path)}
-    old_texts = old.read({path: oid for path, oid in old_blobs.items() if path in changed})
-    new_texts = new.read({path: oid for path, oid in new_blobs.items() if path in changed})
-    changes = []
-    for path in sorted(changed):
-        old_pins, new_pins = (file_pins(path, texts.get(path), kinds[path]) for texts in (old_texts, new_texts))
-        changes.extend(diff_pins(path, old_pins, new_pins))
-    return tuple(changes)
+    changed = sorted(path for path in kinds if old_blobs.get(path) != new_blobs.get(path))
+    old_texts = old.read({path: old_blobs[path] for path in changed if path in old_blobs})
+    new_texts = new.read({path: new_blobs[path] for path in changed if path in new_blobs})
+    files: List[RequirementFile] = []
+    changes: List[RequirementChange] = []
+    not_read: List[NotRead] = []
+    for path in changed:
+        sides: Dict[str, Optional[PinFile]] = {}
+        for ref, texts in (("from", old_texts), ("to", new_texts)):
+            try:
+                sides[ref] = read_pins(path, texts[path]) if path in texts else None
+            except UnreadablePins as e:
+                sides[ref] = None
+                not_read.append(NotRead(path, ref, str(e)))
+        file = "changed" if path in old_texts and path in new_texts else ("added" if path in new_texts else "removed")
+        formats = [side.format.value if side else None for side in (sides["from"], sides["to"])]
+        files.append(RequirementFile(path, kinds[path], file, formats[0], formats[1]))
+        readable = all(sides[ref] is not None for ref, texts in (("from", old_texts), ("to", new_texts)) if path in texts)
+        if readable:
+            changes.extend(diff_pins(path, *(side.pins if side else {} for side in (sides["from"], sides["to"]))))
+    return RequirementChanges(tuple(files), tuple(changes), tuple(not_read))
