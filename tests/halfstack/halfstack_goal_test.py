@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from textwrap import dedent
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Iterator, Optional
 
 import pytest
 from conftest import init_repo, run_goal
 from fake_docker import DUMP, install_fake_docker
 from pants.testutil.rule_runner import GoalRuleResult, RuleRunner
+from repository_state import repository_state
 
 from calver_release.halfstack.goal import HalfstackUpgradeGoal
 
@@ -62,6 +64,7 @@ def repo(rule_runner: RuleRunner) -> Path:
     (root / "volumes/postgres-data/PG_VERSION").write_text("15\n")
     (root / CURRENT).write_text(CURRENT_TEXT)
     (root / TARGET).write_text(TARGET_TEXT)
+    (root / ".gitignore").write_text("/volumes/\n")  # as in Backend.AI: the data is never tracked
     return init_repo(root)
 
 
@@ -473,3 +476,142 @@ def test_git_and_the_steps_see_the_callers_git_variables(rule_runner: RuleRunner
     assert (bin_dir / "docker.log").read_text().splitlines()[0] == (
         f"docker {DB_EXEC[7:]} pg_dump -U postgres -d backend [Shell Identity]"
     )
+
+
+# Paths the upgrade writes, moves or deletes, and options that cannot apply ------------------------
+
+
+def track(path: str) -> Callable[[Path], None]:
+    def prepare(repo: Path) -> None:
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text("tracked\n")
+        subprocess.run(["git", "-C", str(repo), "add", path], check=True)
+        subprocess.run(["git", "-C", str(repo), "commit", "-qm", f"track {path}"], check=True)
+
+    return prepare
+
+
+def outside_file(repo: Path) -> Path:
+    """A file beside the build root, outside the repository (removed by the `beside` fixture)."""
+    return repo.parent / f"{repo.name}-outside.yml"
+
+
+@pytest.fixture
+def beside(repo: Path) -> Iterator[None]:
+    yield
+    outside_file(repo).unlink(missing_ok=True)
+
+
+def link_current_file_outside(repo: Path) -> None:
+    outside_file(repo).write_text(CURRENT_TEXT)
+    (repo / CURRENT).unlink()
+    (repo / CURRENT).symlink_to(outside_file(repo))
+
+
+OWN_PATH = "`[halfstack].{option}`: {problem}, which the plugin would {action} (got `{value}`); name a path of its own that git does not track"
+
+
+@pytest.mark.parametrize(
+    "args, prepare, error",
+    [
+        *(
+            pytest.param(
+                ["--target=2409", "--dry-run", f"--halfstack-data-dir={value}"],
+                prepare,
+                OWN_PATH.format(option="data_dir", problem=problem, action="move aside", value=value),
+                id=f"data-dir-{name}",
+            )
+            for name, value, prepare, problem in (
+                ("git-directory", ".git", None, "inside the git directory"),
+                ("tracked-sources", "src", track("src/app.py"), "a path git tracks"),
+                ("file-system-root", "/", None, "the file system root"),
+                ("repository-root", ".", None, "the repository itself"),
+                ("above-the-repository", "..", None, "a directory holding the repository"),
+            )
+        ),
+        pytest.param(
+            ["--target=2409", "--dry-run", "--halfstack-backup-file=.git/backup.sql"],
+            None,
+            OWN_PATH.format(option="backup_file", problem="inside the git directory", action="write", value=".git/backup.sql"),
+            id="backup-file-in-the-git-directory",
+        ),
+        pytest.param(
+            ["--target=2409", "--yes"],
+            link_current_file_outside,
+            f"`[halfstack].current_file`: `{CURRENT}` is a symlink to a file outside the repository (got "
+            "`{repo}-outside.yml`), which the plugin never writes; replace the symlink with the file, or point it "
+            "inside the work tree",
+            id="current-file-a-symlink-outside",
+        ),
+        pytest.param(
+            [f"--compose-file={CURRENT}", "--yes"],
+            None,
+            f"`--compose-file`: the current compose file itself, nothing to upgrade to (got `{CURRENT}`); name another "
+            "release's compose file",
+            id="compose-file-is-the-current-file",
+        ),
+        pytest.param(
+            ["--continue"],
+            write({JOURNAL: '{"operation": "halfstack-upgrade", "build_root": ".", "steps": [], "plan": '
+                   '{"target_file": "x.yml", "steps": [], "backups": [], "cleanup": ""}}'}),
+            DAMAGED_ERROR.replace("{reason}", "$.steps: no steps"),
+            id="journal-without-steps",
+        ),
+        pytest.param(
+            ["--target=2409", "--yes"],
+            lambda repo: (repo / ".git/calver-release").write_text(""),
+            "`{repo}/.git/calver-release`: not a directory, but the plugin keeps its state there (got a file); move it "
+            "away, then run again",
+            id="state-directory-a-file",
+        ),
+    ],
+)
+def test_paths_and_options_that_cannot_apply_are_refused(
+    rule_runner: RuleRunner,
+    repo: Path,
+    bin_dir: Path,
+    beside: None,
+    args: list,
+    prepare: Optional[Callable[[Path], None]],
+    error: str,
+) -> None:
+    if prepare:
+        prepare(repo)
+    before, outside = repository_state(repo), outside_file(repo)
+    outside_text = outside.read_text() if outside.exists() else None
+    result = upgrade(rule_runner, repo, *args, path=str(bin_dir))
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", error.format(repo=repo) + "\n")
+    assert repository_state(repo) == before
+    assert (outside.read_text() if outside.exists() else None) == outside_text
+    assert not (bin_dir / "docker.log").exists()
+
+
+def test_a_state_directory_that_cannot_be_written_is_refused_before_any_step(
+    rule_runner: RuleRunner, repo: Path, bin_dir: Path
+) -> None:
+    state = repo / ".git/calver-release"
+    state.mkdir()
+    before = repository_state(repo)
+    subprocess.run(["chattr", "+i", str(state)], check=True)
+    try:
+        result = upgrade(rule_runner, repo, "--target=2409", "--yes", path=str(bin_dir))
+    finally:
+        subprocess.run(["chattr", "-i", str(state)], check=True)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        f"`{state}`: the plugin cannot keep its state there (got Operation not permitted); make it writable "
+        "(`chattr -i`, a read-write mount), then run again\n",
+    )
+    assert repository_state(repo) == before
+    assert not (bin_dir / "docker.log").exists()
+
+
+def test_a_symlinked_current_file_is_upgraded_through_its_link(rule_runner: RuleRunner, repo: Path, bin_dir: Path) -> None:
+    (repo / "halfstack").mkdir()
+    (repo / CURRENT).rename(repo / "halfstack/current.yml")
+    (repo / CURRENT).symlink_to("halfstack/current.yml")
+    result = upgrade(rule_runner, repo, "--target=2409", "--yes", path=str(bin_dir))
+    assert (result.exit_code, result.stdout) == (0, FINAL_MESSAGE)
+    assert os.readlink(repo / CURRENT) == "halfstack/current.yml"
+    assert (repo / "halfstack/current.yml").read_text() == UPGRADED_TEXT

@@ -57,9 +57,10 @@ def test_a_failure_after_the_commit_undoes_it(tmp_path: Path) -> None:
     lines = []
     assert execute(release, lines.append) == 1
     assert lines[-1] == (
-        "`--tag-release`: `git tag -a 24.09.1 -m Release v24.09.1` failed: fatal: tag '24.09.1' already exists; "
-        f"nothing was committed or tagged: `VERSION` holds `24.09.0` and `24.09` is at `{head[:12]}` again; "
-        "fix the cause and run again"
+        "`--tag-release`: `git tag -a 24.09.1 -m 'Release v24.09.1'` failed: fatal: tag '24.09.1' already exists; "
+        f"the files were restored, but the refs are not where the run started (`24.09` at `{head[:12]}`, no tag "
+        f"`24.09.1`): `VERSION` holds `24.09.0` and `24.09` is at `{head[:12]}`; the tag `24.09.1` exists, at "
+        f"`{head[:12]}`; check `git log` and `git tag`, then run again"
     )
     assert git(repo.root, "rev-parse", "HEAD") == head
     assert git(repo.root, "status", "--porcelain", "--untracked-files=all") == ""

@@ -251,7 +251,7 @@ CASES = [
     pytest.param(
         write(".git/index.lock", ""),
         ["--to=topic-b"],
-        "`{repo}/.git/index.lock`: the index is locked by another git process (got an existing lock file); if no git "
+        "`{repo}/.git/index.lock`: a lock file of another git process is in the way (got an existing file); if no git "
         "process is running, delete the file and run again",
         id="stale-index-lock",
     ),

@@ -372,9 +372,10 @@ def test_dry_run_without_a_database_assumes_the_heads(tmp_path: Path) -> None:
         },
     )
     git(repo, "switch", "-q", "topic-a")
-    s = settings(repo, "topic-b", tmp_path, dry_run=True, db_urls={"alembic.ini": f"sqlite:///{tmp_path}/no/such/dir/x.sqlite"})
+    (tmp_path / "x.sqlite").mkdir()  # a database SQLite cannot open
+    s = settings(repo, "topic-b", tmp_path, dry_run=True, db_urls={"alembic.ini": f"sqlite:///{tmp_path}/x.sqlite"})
     report = build_plan(s, dict(os.environ)).report()
-    command = f"{s.alembic_command[0]} -c alembic.ini -x db=sqlite:///{tmp_path}/no/such/dir/x.sqlite"
+    command = f"{s.alembic_command[0]} -c alembic.ini -x db=sqlite:///{tmp_path}/x.sqlite"
     assert render_text(report) == [
         "Plan: switch `topic-a` -> `topic-b` (dry run: nothing was changed)",
         "alembic.ini: database at a1 (database unreachable: assumed at the current commit's heads)",
@@ -418,7 +419,7 @@ def _stamp_unknown(repo: Path, tmp_path: Path) -> None:
         pytest.param(
             lambda repo, _: git(repo, "tag", "v1", "main"),
             {"target": "v1"},
-            "`--to`: not a local branch (got `v1`); create one with `git branch <name> v1` and switch to that",
+            "`--to`: not a local branch (got `v1`); create one with `git branch NAME v1` and switch to that",
             id="tag-not-branch",
         ),
         pytest.param(

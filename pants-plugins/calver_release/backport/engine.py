@@ -27,6 +27,7 @@ from calver_release.backport.trailers import add_backport_trailers
 from calver_release.release.calver import is_release_branch
 from calver_release.runtime.git import GitRepo
 from calver_release.runtime.journal import StateFileError, StateStore
+from calver_release.runtime.shell import shell_command
 
 Report = Callable[[str], None]
 
@@ -498,12 +499,28 @@ def _save_state(repo: GitRepo, state: _State) -> None:
 def _load_state(repo: GitRepo) -> Optional[_State]:
     recovery = (
         "check the release branches (`git reflog BRANCH` shows where each was), then run "
-        f"`git worktree remove --force {worktree_path(repo)}` and delete the file"
+        f"`{shell_command('git', 'worktree', 'remove', '--force', str(worktree_path(repo)))}` and delete the file"
     )
     try:
-        return _store(repo).load(OPERATION, _State, recovery)
+        state = _store(repo).load(OPERATION, _State, recovery)
     except StateFileError as e:
         raise BackportError(str(e)) from None
+    problem = None if state is None else _off_plan(state)
+    if problem:
+        raise BackportError(f"`{state_file(repo)}`: damaged state file (got {problem}); nothing was run from it: {recovery}")
+    return state
+
+
+def _off_plan(state: _State) -> Optional[str]:
+    """What the state names that its plan lacks: the target or the pick it was working on."""
+    plans = {t.target: t for t in state.plan.targets}
+    if state.current_target is not None and state.current_target not in plans:
+        return f"`current_target` `{state.current_target}`, which the plan has no target for"
+    if state.pending is not None:
+        picks = plans[state.current_target].picks if state.current_target is not None else ()
+        if state.pending not in {pick.commit for pick in picks}:
+            return f"`pending` `{state.pending}`, which the plan does not pick onto `{state.current_target}`"
+    return None
 
 
 # Warnings ---------------------------------------------------------------------------------------

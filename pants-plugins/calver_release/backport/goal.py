@@ -46,6 +46,9 @@ from calver_release.backport.targets import (
 from calver_release.release.maintained import TODAY_VARIABLE, Registry, RegistryError, load_registry, today_from
 from calver_release.release.subsystem import ReleaseVersionSubsystem
 from calver_release.runtime.git import GitError, GitRepo
+from calver_release.runtime.journal import StateStore
+from calver_release.runtime.preflight import check_full_history, check_state_directory
+from calver_release.runtime.refs import check_user_ref
 
 DEFAULT_MIGRATION_DIRS = ["src/ai/backend/manager/models/alembic/versions"]
 
@@ -358,6 +361,21 @@ def missing_report(
     return lines, 1 if gate.failed else 0
 
 
+def check_repository(subsystem: BackportSubsystem, repo: GitRepo) -> None:
+    """Refuse what would make the action do something else than asked: RepositoryStateError or RefError.
+
+    Reading branch points needs the whole history (not a shallow clone); a `--commit` must name one
+    commit (not a blob, not a name both a tag and a branch carry); a run that picks or resumes keeps
+    its state in the git directory, which must be writable.
+    """
+    if not (subsystem.resume or subsystem.abort):
+        check_full_history(repo)
+    for commit in subsystem.commit:
+        check_user_ref(repo, "--commit", commit)
+    if not (subsystem.dry_run or subsystem.list_backports or subsystem.missing):
+        check_state_directory(StateStore(repo.git_dir()).root)
+
+
 def perform(
     console: Console,
     subsystem: BackportSubsystem,
@@ -366,6 +384,7 @@ def perform(
     env: Mapping[str, str],
 ) -> Tuple[List[str], int]:
     """Carry out the chosen action: its stdout lines and exit code."""
+    check_repository(subsystem, repo)
     if subsystem.abort:
         abort_backport(repo, console.print_stdout)
         return [], 0

@@ -44,6 +44,9 @@ from calver_release.halfstack.subsystem import HalfstackSubsystem
 from calver_release.runtime.executor import run_executor
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.runtime.journal import Journal, StateFileError, StateStore, Status, load_journal, save_state
+from calver_release.runtime.paths import PathError, check_own_path, write_target
+from calver_release.runtime.preflight import check_state_directory
+from calver_release.runtime.shell import shell_command
 
 PASSED_ENV = (
     "PATH",
@@ -188,13 +191,14 @@ async def start(
     staging = journal_file.parent / OPERATION
     try:
         settings = settings_from(goal, halfstack, root)
+        check_paths(goal, settings, GitRepo(root, env))
         current_text, target_text = read_compose_files(settings, root)
         rewrite = rewrite_compose(
             current_text, target_text, settings.services, settings.current_file, settings.target_file
         )
         plan = plan_upgrade(settings, current_text, target_text, rewrite, relative_to(staging, root))
         check_workspace(settings, root, plan.decision, relative_to(staging, root))
-    except (HalfstackError, ComposeError) as e:
+    except (HalfstackError, ComposeError, PathError, GitError) as e:
         console.print_stderr(str(e))
         return 1
     journal = plan.journal(str(root), settings.target_file)
@@ -207,6 +211,11 @@ async def start(
     if error:
         console.print_stderr(error)
         return 1
+    try:
+        check_state_directory(journal_file.parent)
+    except GitError as e:
+        console.print_stderr(str(e))
+        return 1
     staging.mkdir(parents=True)
     (staging / "previous.yml").write_text(current_text, encoding="utf-8")
     (staging / "new.yml").write_text(rewrite.text, encoding="utf-8")
@@ -215,13 +224,28 @@ async def start(
     return await execute(console, journal_file, journal.plan, env)
 
 
+def check_paths(goal: HalfstackUpgradeSubsystem, settings: HalfstackSettings, repo: GitRepo) -> None:
+    """PathError when a path the upgrade writes or moves is not its own, or the target is the current file."""
+    current = "`[halfstack].current_file`"
+    write_target(repo.root, settings.current_file, current)
+    check_own_path(repo, settings.data_dir, "`[halfstack].data_dir`", "move aside")
+    check_own_path(repo, settings.backup_file, "`[halfstack].backup_file`", "write")
+    current_path, target_path = repo.root / settings.current_file, repo.root / settings.target_file
+    if current_path.exists() and target_path.exists() and os.path.samefile(current_path, target_path):
+        flag = f"--compose-file={goal.compose_file}" if goal.compose_file else f"--target={goal.target}"
+        raise PathError(
+            f"`{flag.split('=', 1)[0]}`: the current compose file itself, nothing to upgrade to (got "
+            f"`{settings.target_file}`); name another release's compose file"
+        )
+
+
 def refusal(goal: HalfstackUpgradeSubsystem, settings: HalfstackSettings, env: Mapping[str, str]) -> Optional[str]:
     """Why a real run may not start: step 1 not confirmed, or no `docker` on the user's PATH."""
     if not goal.yes:
         target = f"--compose-file={goal.compose_file}" if goal.compose_file else f"--target={goal.target}"
         return (
             "`--yes`: step 1 is yours: terminate all compute sessions and stop the Backend.AI services (got no `--yes`); "
-            f"do so, then run `{bin_name()} halfstack-upgrade {target} --yes`, or preview with `--dry-run`"
+            f"do so, then run `{shell_command(bin_name(), 'halfstack-upgrade', target, '--yes')}`, or preview with `--dry-run`"
         )
     if shutil.which(settings.docker, path=env.get("PATH", "")) is None:
         return f"`{settings.docker}`: not found on your PATH (got `{env.get('PATH', '')}`); install Docker with its compose plugin"
@@ -245,6 +269,11 @@ async def resume(
     if goal.dry_run:
         console.print_stdout(text)
         return 0
+    try:
+        check_state_directory(journal_file.parent)
+    except GitError as e:
+        console.print_stderr(str(e))
+        return 1
     console.print_stderr(text)
     return await execute(console, journal_file, journal.plan, env)
 

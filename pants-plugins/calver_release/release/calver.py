@@ -317,10 +317,20 @@ class CalVer:
         return Version(self.pep440()) < Version(other.pep440())
 
 
+MAX_LENGTH = 64
+"""Far longer than any calendar version: a longer text is refused before `packaging` turns its numbers
+into integers, which Python refuses past 4300 digits."""
+
+
 def _check_spelling(text: str) -> None:
     """Refuse what packaging would accept but the release process forbids, before parsing."""
     if not text:
         raise VersionError("empty version (got ``); write `YY.MM.PATCH`, as in `24.09.0`")
+    if len(text) > MAX_LENGTH:
+        raise VersionError(
+            f"too long for a version, {len(text)} characters (got `{_show(text[:24])}...`); write `YY.MM.PATCH`, "
+            "as in `24.09.0`"
+        )
     if any(char.isspace() for char in text):
         raise VersionError(f"a version has no whitespace (got `{_show(text)}`); remove it")
     if text[0] in "vV":

@@ -11,6 +11,7 @@ from typing import List, Sequence
 
 from calver_release.release.calver import BumpKind, CalVer, Scheme, release_branches_of, tags_of
 from calver_release.runtime.git import GitRepo
+from calver_release.runtime.shell import shell_command
 
 
 class ReleaseCutError(ValueError):
@@ -34,7 +35,7 @@ def plan_release_cut(repo: GitRepo, version: CalVer, scheme: Scheme, main_branch
     if branch != main_branch:
         raise ReleaseCutError(
             f"`--cut-release`: release branches are cut from `{main_branch}`, but the checkout is on "
-            f"{f'`{branch}`' if branch else 'a detached HEAD'}; run `git switch {main_branch}` first"
+            f"{f'`{branch}`' if branch else 'a detached HEAD'}; run `{shell_command('git', 'switch', main_branch)}` first"
         )
     if repo.dirty_files():
         raise ReleaseCutError("`--cut-release`: the working tree has uncommitted changes; commit or stash them first")
@@ -65,7 +66,7 @@ def check_ref_is_free(repo: GitRepo, branch: str) -> None:
     if nested:
         raise ReleaseCutError(
             f"`--cut-release`: the branch `{branch}` collides with the branch `{nested[0]}` (got `refs/heads/{nested[0]}`); "
-            f"rename or delete `{nested[0]}` (`git branch -m {nested[0]} NEW`), then run again"
+            f"rename or delete `{nested[0]}` (`{shell_command('git', 'branch', '-m', nested[0], 'NEW')}`), then run again"
         )
     ref_lock = Path(repo.output("rev-parse", "--git-path", f"refs/heads/{branch}.lock"))
     for lock in (repo.root / ref_lock, repo.index_lock()):
@@ -95,7 +96,7 @@ def describe_release_cut(
         f"Would commit on {main_branch}: {version_path} {cut.version.written()} -> "
         f"{cut.next_version.canonical(scheme)} (release: start the {cut.next_version.series.branch(scheme)} series on main)",
         *(f"Would record in the registry: {note}" for note in notes),
-        f"Then push with: git push origin {cut.branch} {main_branch}",
+        f"Then push with: {shell_command('git', 'push', 'origin', cut.branch, main_branch)}",
     ]
 
 

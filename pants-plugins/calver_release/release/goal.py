@@ -57,7 +57,10 @@ from calver_release.release.version_file import VersionFile, VersionFileError, V
 from calver_release.runtime.compat import all_targets, read_files, version_file
 from calver_release.runtime.executor import run_module, write_file
 from calver_release.runtime.git import GitError, GitRepo
+from calver_release.runtime.paths import PathError, repository_file, write_target
+from calver_release.runtime.preflight import check_repository_state
 from calver_release.runtime.schema import to_json
+from calver_release.runtime.shell import shell_command
 
 
 class ReleaseVersionGoal(Goal):
@@ -209,28 +212,29 @@ async def cut_release(
 ) -> int:
     """Create the release branch, then commit the next version and the registered line on the main branch; 0 on success."""
     scheme = subsystem.scheme
-    path = repo.root / subsystem.file
-    registry_path = subsystem.maintained_versions_file
+    path = repo.root / version_file.path
     try:
+        check_repository_state(repo)
+        registry_path = registry_write_path(subsystem, repo)
         cut = plan_release_cut(repo, current, scheme, subsystem.main_branch)
         registration = plan_registration(subsystem, repo, cut, today)
         if subsystem.dry_run:
-            for line in describe_release_cut(cut, subsystem.file, subsystem.main_branch, scheme, registration.report()):
+            for line in describe_release_cut(cut, version_file.path, subsystem.main_branch, scheme, registration.report()):
                 console.print_stdout(line)
             return 0
         create_release_branch(repo, cut)
-    except (ReleaseCutError, GitError, RegistryError) as e:
+    except (ReleaseCutError, GitError, RegistryError, PathError) as e:
         console.print_stderr(str(e))
         return 1
     env = repo.process_env()
     try:
-        await write_version(subsystem.file, path, cut.next_version.canonical(scheme) + "\n", env)
+        await write_version(version_file.path, path, cut.next_version.canonical(scheme) + "\n", env)
         if registration.changed:
             if await write_file(repo.root / registry_path, registration.registry.text or "", env) != 0:
                 raise VersionFileError(f"`{registry_path}`: could not be rewritten")
             repo.run("add", "--force", "--", registry_path)
         commit = commit_next_version(
-            repo, cut, subsystem.file, scheme, registry_path if registration.changed else "", registration.report()
+            repo, cut, version_file.path, scheme, registry_path if registration.changed else "", registration.report()
         )
     except (GitError, VersionFileError) as e:
         await write_file(path, version_file.text or "", env)
@@ -246,7 +250,7 @@ async def cut_release(
     for line in registration.report():
         console.print_stdout(line)
     console.print_stderr(
-        f"Push with `git push origin {cut.branch} {subsystem.main_branch}`; "
+        f"Push with `{shell_command('git', 'push', 'origin', cut.branch, subsystem.main_branch)}`; "
         f"later `{bin_name()} release-version --bump=...` on {cut.branch} sets its releases."
     )
     return 0
@@ -265,16 +269,24 @@ async def tag_release(
     """Commit the release of `new` (or `current`) and tag it, or print what would be done; 0 on success."""
     version = new or current
     try:
+        check_repository_state(repo)
+        registry_path = registry_write_path(subsystem, repo)
         plan = plan_release_tag(
             repo, version, subsystem.scheme, subsystem.main_branch, file, subsystem.release_commands, env
         )
         registration = plan_tag_registration(subsystem, repo, version, plan.branch, today)
-    except (ReleaseTagError, GitError, RegistryError) as e:
+    except (ReleaseTagError, GitError, RegistryError, PathError) as e:
         console.print_stderr(str(e))
+        return 1
+    if subsystem.lts and registration is None:
+        console.print_stderr(
+            f"`--lts`: only the tag of `x.y.0rc1` on its branch `x.y` registers a line (got `{plan.version}` on "
+            f"`{plan.branch}`); drop `--lts`, or give it to `--cut-release`"
+        )
         return 1
     notes = registration.report() if registration is not None else []
     if registration is not None and registration.changed:
-        write = FileWrite(subsystem.maintained_versions_file, registration.registry.text or "", registration.previous_text)
+        write = FileWrite(registry_path, registration.registry.text or "", registration.previous_text)
         plan = dataclasses.replace(plan, writes=(*plan.writes, write))
     problems, _ = await find_problems(subsystem, repo, VersionFile(file.path, plan.writes[0].text), version)
     for problem in problems:
@@ -291,9 +303,10 @@ async def tag_release(
         return 1
     if new is not None:
         console.print_stdout(f"{current.written()} -> {new.canonical(subsystem.scheme)}")
-    for line in [*release_report(repo, plan), *notes]:
+    lines, advice = release_report(repo, plan)
+    for line in [*lines, *notes]:
         console.print_stdout(line)
-    console.print_stderr(f"Push with `{plan.push_command()}`")
+    console.print_stderr(advice)
     return 0
 
 
@@ -304,7 +317,38 @@ def refused_combination(subsystem: ReleaseVersionSubsystem) -> Optional[str]:
         return f"`--tag-release`: does not combine with `{other}` (got both); run them one after the other"
     if subsystem.dry_run and not (subsystem.tag_release or subsystem.cut_release):
         return "`--dry-run`: only `--tag-release` and `--cut-release` have a dry run (got neither); add one, or drop `--dry-run`"
+    output_format = subsystem.output_format
+    actions = {
+        "--set": subsystem.set_version is not None,
+        "--bump": subsystem.bump is not None,
+        "--cut-release": subsystem.cut_release,
+        "--tag-release": subsystem.tag_release,
+    }
+    action = next((flag for flag, given in actions.items() if given), None)
+    if output_format is not OutputFormat.TEXT and action is not None:
+        return (
+            f"`--format`: not used with `{action}`, which reports in text (got `{output_format.value}`); drop it: "
+            "it formats the version printed alone and `--maintained`"
+        )
+    if output_format is OutputFormat.PEP440 and subsystem.maintained:
+        return "`--format`: `--maintained` prints `text` or `json` (got `pep440`); pass one of those"
     return None
+
+
+def registry_write_path(subsystem: ReleaseVersionSubsystem, repo: GitRepo) -> str:
+    """The file a change to the registry of maintained lines writes (where a symlink leads); PathError otherwise."""
+    option = "`[release-version].maintained_versions_file`"
+    return write_target(repo.root, repository_file(subsystem.maintained_versions_file, option), option)
+
+
+def version_file_path(subsystem: ReleaseVersionSubsystem, root: Path) -> str:
+    """The version file to read and write, relative to the build root (where a symlink leads); PathError otherwise.
+
+    Pants reads files only inside the build root and not through absolute symlinks, so the path is
+    checked and resolved here, before the engine is asked.
+    """
+    option = "`[release-version].file`"
+    return write_target(root, repository_file(subsystem.file, option), option)
 
 
 def maintained_lines(subsystem: ReleaseVersionSubsystem, repo: GitRepo, today: date) -> List[str]:
@@ -329,6 +373,10 @@ async def release_version(
             "`--lts`: only used with `--cut-release` or `--tag-release` (got `--lts` alone); add one or drop it"
         )
         return ReleaseVersionGoal(exit_code=1)
+    refusal = refused_combination(subsystem)
+    if refusal is not None:
+        console.print_stderr(refusal)
+        return ReleaseVersionGoal(exit_code=1)
     try:
         registers = subsystem.maintained or subsystem.cut_release or subsystem.tag_release
         today = today_from(env.get(TODAY_VARIABLE), date.today()) if registers else None
@@ -339,17 +387,18 @@ async def release_version(
     except (RegistryError, GitError) as e:
         console.print_stderr(str(e))
         return ReleaseVersionGoal(exit_code=1)
-    file = await version_file(VersionFileRequest(subsystem.file))
+    try:
+        path = version_file_path(subsystem, repo.root)
+    except PathError as e:
+        console.print_stderr(str(e))
+        return ReleaseVersionGoal(exit_code=1)
+    file = await version_file(VersionFileRequest(path))
     try:
         current = file.parse()
         new = requested_version(subsystem, current)
         warning = set_warning(subsystem, new)
     except (VersionFileError, VersionError) as e:
         console.print_stderr(str(e))
-        return ReleaseVersionGoal(exit_code=1)
-    refusal = refused_combination(subsystem)
-    if refusal is not None:
-        console.print_stderr(refusal)
         return ReleaseVersionGoal(exit_code=1)
     if warning:
         console.print_stderr(warning)
@@ -383,7 +432,7 @@ async def release_version(
         return ReleaseVersionGoal(exit_code=0)
 
     try:
-        await write_version(subsystem.file, repo.root / subsystem.file, new.canonical(scheme) + "\n", repo.process_env())
+        await write_version(file.path, repo.root / file.path, new.canonical(scheme) + "\n", repo.process_env())
     except VersionFileError as e:
         console.print_stderr(str(e))
         return ReleaseVersionGoal(exit_code=1)

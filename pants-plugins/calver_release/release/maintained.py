@@ -211,6 +211,10 @@ def parse_registry(path: str, text: Optional[str], scheme: Scheme) -> Registry:
         document = YAML(typ="rt").load(text)
     except YAMLError as e:
         raise RegistryError(f"`{path}`: not valid YAML ({_yaml_problem(e)}); fix the file") from None
+    except ValueError as e:  # a value YAML reads as a date that does not exist: `retire_after: 2024-02-30`
+        raise RegistryError(
+            f'`{path}`: a value YAML cannot read (got `{e}`); write dates quoted and real, as in `retire_after: "2024-02-29"`'
+        ) from None
     if not hasattr(document, "get") or "versions" not in document:
         raise RegistryError(
             f"`{path}`: no `versions` list (got {_got(document)}); "

@@ -34,6 +34,7 @@ from calver_release.release.calver import (
 from calver_release.release.version_file import VersionFile
 from calver_release.runtime.commit_files import CommitFiles
 from calver_release.runtime.git import GitRepo
+from calver_release.runtime.shell import shell_command
 
 COMMANDS_OPTION = "`[release-version].release_commands`"
 
@@ -150,17 +151,26 @@ def plan_release_tag(
     )
 
 
-def release_report(repo: GitRepo, plan: ReleasePlan) -> List[str]:
-    """The release commit and tag as git shows them after the run (read back, not taken from the plan)."""
+def release_report(repo: GitRepo, plan: ReleasePlan) -> Tuple[List[str], str]:
+    """The release commit and tag as git shows them after the run (read back, not taken from the plan),
+    and the last word: the push to run, or a warning when the commit is not where the plan put it
+    (a release command switched branches or made the tag)."""
     commit = repo.output("rev-parse", "HEAD")
     subject = repo.output("log", "-1", "--format=%s")
     files = ", ".join(repo.lines("diff-tree", "--no-commit-id", "--name-only", "-r", "HEAD"))
+    branches = repo.lines("for-each-ref", "--points-at", commit, "--format=%(refname:lstrip=2)", "refs/heads/")
+    on = ", ".join(branches) or "a detached HEAD"
+    lines = [f"Committed {commit[:12]} on {on}: {subject} ({files})"]
     tag = repo.output("for-each-ref", "--format=%(objecttype) %(*objectname) %(contents:subject)", f"refs/tags/{plan.tag}")
-    kind, target, message = tag.split(" ", 2)
-    return [
-        f"Committed {commit[:12]} on {plan.branch}: {subject} ({files})",
-        f"Tagged {plan.tag} ({'annotated' if kind == 'tag' else kind}) at {target[:12]}: {message}",
-    ]
+    kind, target, message = (tag.split(" ", 2) + ["", ""])[:3] if tag else ("", "", "")
+    if kind:
+        lines.append(f"Tagged {plan.tag} ({'annotated' if kind == 'tag' else kind}) at {target[:12]}: {message}")
+    wrong = [f"the release commit `{commit[:12]}` is on {on}, not on `{plan.branch}`"] if plan.branch not in branches else []
+    if target != commit:
+        wrong.append(f"the tag `{plan.tag}` is " + (f"at `{target[:12]}`, not at the release commit" if kind else "missing"))
+    if wrong:
+        return lines, f"warning: {' and '.join(wrong)}; a release command moved them: check `git log` and `git tag` before pushing"
+    return lines, f"Push with `{plan.push_command()}`"
 
 
 def _release_branch_checked(repo: GitRepo, version: CalVer, scheme: Scheme, main_branch: str) -> str:
@@ -176,23 +186,24 @@ def _release_branch_checked(repo: GitRepo, version: CalVer, scheme: Scheme, main
     if branch is None:
         raise ReleaseTagError(
             f"`--tag-release`: `{canonical}` is tagged on {allowed}, but the checkout is on a detached HEAD "
-            f"(got `{(repo.rev_parse('HEAD') or 'no commit')[:12]}`); run `git switch {series}` first"
+            f"(got `{(repo.rev_parse('HEAD') or 'no commit')[:12]}`); run `{shell_command('git', 'switch', series)}` first"
         )
     on_series = bool(release_branches_of(version.series, [branch]))
     if is_release_branch(branch) and not on_series:
         raise ReleaseTagError(
             f"`--tag-release`: the branch `{branch}` is the release branch of another series "
-            f"(got version `{canonical}` of series `{series}`); run `git switch {series}`, or fix the version with `--set`"
+            f"(got version `{canonical}` of series `{series}`); run `{shell_command('git', 'switch', series)}`, "
+            "or fix the version with `--set`"
         )
     if prerelease_of_first and not (branch == main_branch or on_series):
         raise ReleaseTagError(
             f"`--tag-release`: pre-releases of `{series}.0` are tagged on {allowed} (got branch `{branch}`); "
-            f"run `git switch {main_branch}` first"
+            f"run `{shell_command('git', 'switch', main_branch)}` first"
         )
     if not prerelease_of_first and not on_series:
         raise ReleaseTagError(
             f"`--tag-release`: `{canonical}` is tagged on its release branch `{series}` (got branch "
-            f"`{branch}`); run `git switch {series}` first"
+            f"`{branch}`); run `{shell_command('git', 'switch', series)}` first"
         )
     return branch
 

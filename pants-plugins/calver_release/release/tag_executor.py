@@ -94,7 +94,8 @@ def release(plan: ReleasePlan, repo: GitRepo, before: Set[str], report: Reporter
 
 def restore(plan: ReleasePlan, repo: GitRepo, before: Set[str]) -> None:
     """Put the branch, the index and the work tree back as they were before `release`."""
-    if repo.rev_parse("HEAD") != plan.head:
+    # Only on the plan's branch: a release command that switched branches must not move another one.
+    if repo.current_branch() == plan.branch and repo.rev_parse("HEAD") != plan.head:
         repo.run("reset", "--quiet", "--soft", plan.head)
     repo.run("reset", "--quiet")
     written = {write.path for write in plan.writes}
@@ -114,14 +115,27 @@ def restore(plan: ReleasePlan, repo: GitRepo, before: Set[str]) -> None:
 
 
 def read_back(plan: ReleasePlan, repo: GitRepo) -> str:
-    """The state after a restore, as found: the version file's first line and the branch tip."""
+    """The state after a restore, as found: the version file's first line, the checkout and its tip, and the tag."""
     version_path = plan.writes[0].path
     try:
         text = (Path(plan.build_root) / version_path).read_text().strip() or "(empty)"
     except OSError:
         text = "(missing)"
-    head = repo.rev_parse("HEAD") or "(no commit)"
-    return f"`{version_path}` holds `{text}` and `{plan.branch}` is at `{head[:12]}`"
+    head = (repo.rev_parse("HEAD") or "(no commit)")[:12]
+    branch = repo.current_branch()
+    checkout = f"`{branch}` is at `{head}`" if branch else f"the checkout is at a detached HEAD (`{head}`)"
+    tag = repo.rev_parse(f"refs/tags/{plan.tag}")
+    tagged = f"; the tag `{plan.tag}` exists, at `{tag[:12]}`" if tag else ""
+    return f"`{version_path}` holds `{text}` and {checkout}{tagged}"
+
+
+def unchanged(plan: ReleasePlan, repo: GitRepo) -> bool:
+    """Whether the branch, the checkout and the tags are as the plan found them (a command may have moved them)."""
+    return (
+        repo.current_branch() == plan.branch
+        and repo.rev_parse("HEAD") == plan.head
+        and repo.rev_parse(f"refs/tags/{plan.tag}") is None
+    )
 
 
 def execute(plan: ReleasePlan, report: Reporter) -> int:
@@ -138,7 +152,14 @@ def execute(plan: ReleasePlan, report: Reporter) -> int:
     except (GitError, OSError) as e:
         report(f"{failure}; restoring failed too ({e}): {read_back(plan, repo)}; check `git status` and the tag")
         return 1
-    report(f"{failure}; nothing was committed or tagged: {read_back(plan, repo)} again; fix the cause and run again")
+    if unchanged(plan, repo):
+        report(f"{failure}; nothing was committed or tagged: {read_back(plan, repo)} again; fix the cause and run again")
+    else:
+        report(
+            f"{failure}; the files were restored, but the refs are not where the run started (`{plan.branch}` at "
+            f"`{plan.head[:12]}`, no tag `{plan.tag}`): {read_back(plan, repo)}; check `git log` and `git tag`, "
+            "then run again"
+        )
     return 1
 
 

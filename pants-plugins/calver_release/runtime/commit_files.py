@@ -14,6 +14,7 @@ from typing import Dict, Iterable, Iterator, Mapping, Optional, Sequence
 
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.runtime.git_globs import pathspec_regex
+from calver_release.runtime.shell import shell_command
 
 BlobTexts = Dict[str, str]
 """Blob id -> text: shared between the commits of one plan, so an unchanged file is read once."""
@@ -35,7 +36,9 @@ class CommitFiles:
         """The files of the commit `rev` names; GitError when it names none."""
         commit = repo.rev_parse(rev)
         if commit is None:
-            raise GitError(f"`{rev}`: no such commit in `{repo.root}`; check the name with `git log {rev}`")
+            raise GitError(
+                f"`{rev}`: no such commit in `{repo.root}`; check the name with `{shell_command('git', 'log', rev)}`"
+            )
         return cls(repo, commit, texts)
 
     def listing(self, *pathspecs: str) -> Dict[str, str]:

@@ -16,8 +16,10 @@ def write_atomically(path: Path, text: str) -> None:
     """Write `text` to a dot-file beside `path`, then rename it over `path`.
 
     An interruption leaves the old content (or no file), never a half-written one. The dot-file
-    keeps Pants' file watcher from seeing the intermediate state.
+    keeps Pants' file watcher from seeing the intermediate state. A symlink stays a symlink: the
+    file it points to is replaced (callers check first that it lies where they may write).
     """
+    path = Path(os.path.realpath(path)) if path.is_symlink() else path
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.calver-new")
     try:

@@ -16,6 +16,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence
 
+from calver_release.runtime.shell import shell_command
+
 
 class GitError(RuntimeError):
     """A git command failed; the message is one line naming the ref or file involved when git names one."""
@@ -28,7 +30,7 @@ _NOT_A_REPOSITORY = re.compile(r"not a git repository")
 
 def explain_failure(root: Path, args: Sequence[str], output: str, returncode: int, retry: str = "run again") -> str:
     """One line for a failed `git args...`: what is in the way and what to do (then `retry`), or git's own last line."""
-    command = f"`git {' '.join(args)}`"
+    command = f"`{shell_command('git', *args)}`"
     lock = _LOCK_FILE.search(output)
     if lock:
         return (
@@ -40,7 +42,7 @@ def explain_failure(root: Path, args: Sequence[str], output: str, returncode: in
         existing, wanted = in_the_way.groups()
         return (
             f"`{wanted}`: the branch name collides with the branch `{existing}` (got {command} failing); "
-            f"rename or delete `{existing}` (`git branch -m {existing} NEW`), then {retry}"
+            f"rename or delete `{existing}` (`{shell_command('git', 'branch', '-m', existing, 'NEW')}`), then {retry}"
         )
     if _NOT_A_REPOSITORY.search(output):
         return f"`{root}`: not a git repository (got {command} failing); run inside the repository's checkout"
@@ -128,9 +130,13 @@ class GitRepo:
         return path if path.exists() else None
 
     def current_branch(self) -> Optional[str]:
-        """The checked-out branch's short name, or None with a detached HEAD."""
-        proc = self.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
-        return proc.stdout.strip() if proc.returncode == 0 else None
+        """The checked-out branch's name (`main`), or None with a detached HEAD.
+
+        Taken from the full ref: `--short` would say `heads/main` when a tag `main` exists too.
+        """
+        proc = self.run("symbolic-ref", "--quiet", "HEAD", check=False)
+        ref = proc.stdout.strip()
+        return ref[len("refs/heads/") :] if proc.returncode == 0 and ref.startswith("refs/heads/") else None
 
     def local_branches(self) -> List[str]:
         """Short names of all local branches."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -26,21 +25,40 @@ from typing import Any, Callable, Mapping, Optional, Sequence, Tuple, Type, Type
 
 from calver_release.runtime.files import write_atomically
 from calver_release.runtime.schema import SchemaError, from_json, to_json
+from calver_release.runtime.shell import mask_passwords, shell_command
 
 T = TypeVar("T")
 
-_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
-"""The password of a `scheme://user:password@host` database URL."""
+_NOT_A_REASON = re.compile(r"^(\(Background on this error at: |\[parameters: )")
+"""Lines SQLAlchemy prints after its error line: a link and the parameters, which say less than the error."""
 
-_NOT_A_REASON = re.compile(r"^(\(Background on this error at: |\[SQL: |\[parameters: )")
-"""Lines SQLAlchemy prints after its error line: a link and the statement, which say less than the error."""
+_STATEMENT = "[SQL: "
+"""SQLAlchemy's statement block after its error line, `[SQL: ...]`, often over several lines ending in `]`."""
+
+_ERROR_LINE = re.compile(
+    r"^(?:[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Failure)(?::|$)"
+    r"|(?:\S+: )*(?:error|fatal|ERROR|FATAL|PANIC|Error)(?::|\s|$))"
+)
+"""A line that states an error: Python's last traceback line (`RuntimeError: ...`,
+`sqlalchemy.exc.OperationalError: ...`) or a tool's (`pg_dump: error: ...`, `fatal: ...`, `ERROR:  ...`)."""
 
 
 def failure_reason(output: str) -> str:
-    """The line of a failed command's stderr that says why: its last one, skipping SQLAlchemy's trailers."""
+    """The line of a failed command's stderr that says why: the last one that states an error, else the last one.
+
+    SQLAlchemy's statement block and trailers are skipped, so a failed migration is reported by its
+    error line, never by the `]` that closes the statement.
+    """
     lines = [line.strip() for line in output.splitlines() if line.strip()]
-    reasons = [line for line in lines if not _NOT_A_REASON.match(line)] or lines
-    return reasons[-1] if reasons else ""
+    reasons, in_statement = [], False
+    for line in lines:
+        if in_statement or line.startswith(_STATEMENT):
+            in_statement = not line.endswith("]")
+        elif not _NOT_A_REASON.match(line):
+            reasons.append(line)
+    reasons = reasons or lines
+    errors = [line for line in reasons if _ERROR_LINE.match(line)]
+    return (errors or reasons)[-1] if reasons else ""
 
 
 class Status(Enum):
@@ -67,7 +85,7 @@ class Command:
     def render(self) -> str:
         """The command as a developer would type it (for plans and `--dry-run`), passwords masked."""
         assignments = [f"{key}={value}" for key, value in sorted(self.env.items())]
-        return _PASSWORD_IN_URL.sub(r"\1***@", shlex.join([*assignments, *self.argv]))
+        return shell_command(*assignments, *self.argv)
 
 
 @dataclass(frozen=True)
@@ -124,30 +142,52 @@ def load_state(path: Path, cls: Type[T], recovery: str = DEFAULT_RECOVERY) -> Op
     `recovery` is what the user should do about a damaged file, in the operation's own terms.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         return None
+    except IsADirectoryError:
+        raise StateFileError(
+            f"`{path}`: a directory where the state file belongs (got a directory); move it away, then run again"
+        ) from None
+    except NotADirectoryError:
+        raise StateFileError(
+            f"`{path.parent}`: not a directory, but the plugin keeps its state there (got a file); move it away, "
+            "then run again"
+        ) from None
     except OSError as e:
         raise StateFileError(f"`{path}`: unreadable state file (got {e.strerror}); check its permissions") from None
+    except UnicodeDecodeError as e:
+        raise _damaged(path, f"not UTF-8 text: byte {e.object[e.start]:#04x} at offset {e.start}", recovery) from None
     try:
         return from_json(cls, json.loads(text))
-    except ValueError as e:  # JSONDecodeError and SchemaError
-        raise _damaged(path, e, recovery) from None
+    except RecursionError:
+        raise _damaged(path, "not JSON: nested too deeply", recovery) from None
+    except SchemaError as e:
+        raise _damaged(path, str(e), recovery) from None
+    except ValueError as e:  # JSONDecodeError
+        raise _damaged(path, f"not JSON: {e}", recovery) from None
 
 
 def load_journal(path: Path, plan_type: Any = Any, recovery: str = DEFAULT_RECOVERY) -> Optional[Journal]:
-    """The journal at `path` with its plan read as `plan_type` (raw JSON data by default), or None."""
+    """The journal at `path` with its plan read as `plan_type` (raw JSON data by default), or None.
+
+    A journal without steps is damaged: no operation journals nothing, and resuming it would report
+    an operation finished that never ran.
+    """
     journal = load_state(path, Journal, recovery)
-    if journal is None or plan_type is Any:
-        return journal
-    try:
-        return replace(journal, plan=from_json(plan_type, journal.plan, "$.plan"))
-    except SchemaError as e:
-        raise _damaged(path, e, recovery) from None
+    if journal is None:
+        return None
+    if plan_type is not Any:
+        try:
+            journal = replace(journal, plan=from_json(plan_type, journal.plan, "$.plan"))
+        except SchemaError as e:
+            raise _damaged(path, str(e), recovery) from None
+    if not journal.steps:
+        raise _damaged(path, "$.steps: no steps", recovery)
+    return journal
 
 
-def _damaged(path: Path, error: ValueError, recovery: str) -> StateFileError:
-    reason = str(error) if isinstance(error, SchemaError) else f"not JSON: {error}"
+def _damaged(path: Path, reason: str, recovery: str) -> StateFileError:
     return StateFileError(f"`{path}`: damaged state file (got {reason}); nothing was run from it: {recovery}")
 
 
@@ -218,7 +258,7 @@ def _run_all(commands: Sequence[Command], build_root: str, run: Runner) -> Tuple
         except OSError as e:
             return CANNOT_START, f"cannot start `{command.argv[0]}`: {e.strerror}"
         if code != 0:
-            reason = _PASSWORD_IN_URL.sub(r"\1***@", last_line)
+            reason = mask_passwords(last_line)
             return code, f"exit code {code}: {reason}" if reason else f"exit code {code}"
     return 0, None
 

@@ -22,6 +22,7 @@ from calver_release.migrations.alembic_env import AlembicSettings
 from calver_release.runtime.executor import run_executor
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.runtime.journal import Journal, StateFileError, StateStore, load_journal, save_state
+from calver_release.runtime.preflight import check_repository_state, check_state_directory
 from calver_release.runtime.schema import to_json
 from calver_release.topic_switch.plan import (
     DEFAULT_RESOLVES,
@@ -171,6 +172,8 @@ def running_pants() -> Tuple[str, ...]:
 
 def option_error(subsystem: TopicSwitchSubsystem) -> Optional[str]:
     """The error for options that would be ignored silently, or None: they refuse the run instead."""
+    if subsystem.backup_db is not None and not subsystem.backup_db.strip():
+        return "`--backup-db`: names no file (got ``); name the file to back the database up to, or drop `--backup-db`"
     if subsystem.output_format is OutputFormat.JSON and not subsystem.dry_run:
         return (
             "`--format=json`: only a `--dry-run` plan is printed as JSON (got no `--dry-run`); add `--dry-run`, "
@@ -249,6 +252,9 @@ async def topic_switch(
     try:
         path = StateStore(repo.git_dir()).file(OPERATION)
         journal = load_journal(path, JournaledSwitch, recovery())
+        check_repository_state(repo)
+        if not subsystem.dry_run:
+            check_state_directory(path.parent)
     except (GitError, StateFileError) as e:
         console.print_stderr(str(e))
         return TopicSwitchGoal(exit_code=1)

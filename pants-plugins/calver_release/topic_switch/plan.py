@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import configparser
 import re
-import shlex
 import subprocess
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -30,6 +29,9 @@ from calver_release.runtime.commit_files import BlobTexts, CommitFiles
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.runtime.journal import Command, Journal, Step, failure_reason
 from calver_release.runtime.pants_toml import PantsTomlError, python_resolves
+from calver_release.runtime.paths import PathError, check_sqlite_url
+from calver_release.runtime.preflight import check_not_checked_out_elsewhere
+from calver_release.runtime.shell import mask_passwords, shell_command
 from calver_release.sample_configs.diff import ConfigChangeError, diff_configs
 from calver_release.topic_switch.backup import BackupError, backup_commands, check_backup_files
 from calver_release.topic_switch.report import (
@@ -44,8 +46,8 @@ OPERATION = "topic-switch"
 DEFAULT_RESOLVES = ("python-default", "python-kernel", "mypy", "ruff")
 EXPORTED_VENVS = "dist/export/python/virtualenvs"
 RELEASE_ADVICE = (
-    "release branches are safer in a separate clone (`git worktree add ../{branch} {branch}`) "
-    "than switched to and from in the development checkout"
+    "release branches are safer in a separate clone (`{command}`) than switched to and from in the "
+    "development checkout"
 )
 
 
@@ -147,33 +149,33 @@ def check_branches(repo: GitRepo, target: str, allow_release: bool) -> Tuple[str
     if target_commit is None:
         if repo.rev_parse(target) is not None:
             raise TopicSwitchError(
-                f"`--to`: not a local branch (got `{target}`); create one with `git branch <name> {target}` "
-                "and switch to that"
+                f"`--to`: not a local branch (got `{target}`); create one with "
+                f"`{shell_command('git', 'branch', 'NAME', target)}` and switch to that"
             )
         raise TopicSwitchError(f"`--to`: unknown branch (got `{target}`); `git branch` lists the local branches")
     for name, flag in ((branch, "HEAD"), (target, "`--to`")):
         if is_release_branch(name) and not allow_release:
-            raise TopicSwitchError(
-                f"{flag}: a release branch (got `{name}`); {RELEASE_ADVICE.format(branch=name)}; "
-                "pass `--yes` to switch anyway"
-            )
+            raise TopicSwitchError(f"{flag}: a release branch (got `{name}`); {release_hint(name)}; pass `--yes` to switch anyway")
+    check_not_checked_out_elsewhere(repo, target, "`--to`")
     return branch, repo.rev_parse("HEAD") or "", target_commit
+
+
+def release_hint(branch: str) -> str:
+    """The process's advice to keep a release branch in a worktree of its own."""
+    return RELEASE_ADVICE.format(command=shell_command("git", "worktree", "add", f"../{branch}", branch))
 
 
 def release_advice(branch: str, target: str) -> Optional[str]:
     """The process's advice when either side of the switch is a release branch (`24.09`, `26.4`), else None."""
     release = next((name for name in (target, branch) if is_release_branch(name)), None)
-    return None if release is None else f"note: {RELEASE_ADVICE.format(branch=release)}"
+    return None if release is None else f"note: {release_hint(release)}"
 
 
 def check_working_tree(repo: GitRepo, target: CommitFiles, autostash: bool) -> Tuple[str, ...]:
-    """The dirty tracked files (to stash with `--autostash`); refuse what `git switch` would trip on."""
-    lock = repo.index_lock()
-    if lock is not None:
-        raise TopicSwitchError(
-            f"`{lock}`: the index is locked by another git process (got an existing lock file); "
-            "if no git process is running, delete the file and run again"
-        )
+    """The dirty tracked files (to stash with `--autostash`); refuse what `git switch` would trip on.
+
+    An index lock and a git operation in progress are refused before, by `check_repository_state`.
+    """
     untracked = set(repo.lines("ls-files", "--others", "--exclude-standard"))
     blocking = sorted(untracked.intersection(target.listing())) if untracked else []
     if blocking:
@@ -292,11 +294,11 @@ def alembic_current(build_root: Path, argv: Sequence[str], env: Mapping[str, str
         raise UnknownDatabaseRevision(unknown.group(1))
     if proc.returncode != 0:
         output = proc.stderr.strip() or proc.stdout.strip()
-        reason = failure_reason(output) or f"exit code {proc.returncode}"
+        reason = mask_passwords(failure_reason(output)) or f"exit code {proc.returncode}"
         advice = (
             "start the database or fix its URL"
             if _UNREACHABLE.search(output)
-            else f"run `{shlex.join([*argv, 'current'])}` to see why, fix that"
+            else f"run `{shell_command(*argv, 'current')}` to see why, fix that"
         )
         raise DatabaseStateUnknown(
             f"{ini}: `alembic current` failed, so the database state is unknown (got {reason}); "
@@ -419,9 +421,13 @@ def build_plan(settings: SwitchSettings, env: Mapping[str, str]) -> SwitchPlan:
         for ini in inis:
             check_script_location(current, ini, settings.source_root, branch, current)
             check_script_location(target, ini, settings.source_root, settings.target, current)
+        urls = {ini: database_url(settings, ini, ini_text(current, ini)) for ini in inis}
+        for ini, url in urls.items():
+            if url:
+                origin = "`[topic-switch].db_urls`" if ini in settings.db_urls else f"{ini}: `sqlalchemy.url`"
+                check_sqlite_url(url, settings.build_root, origin)
         if settings.backup_db:
-            urls = (database_url(settings, ini, ini_text(current, ini)) for ini in inis)
-            check_backup_files(repo, settings.backup_db, [url for url in urls if url])
+            check_backup_files(repo, settings.backup_db, [url for url in urls.values() if url])
         command = settings.alembic_command or (default_alembic_command(repo.root, settings.dry_run) if inis else ())
         environments = tuple(plan_environment_switch(settings, command, ini, current, target, env) for ini in inis)
         export, skip = plan_exports(settings, current, target)
@@ -429,7 +435,7 @@ def build_plan(settings: SwitchSettings, env: Mapping[str, str]) -> SwitchPlan:
         config = tuple(ConfigChangeReport.of(change) for change in changes)
         plan = SwitchPlan(branch, settings.target, commit, target_commit, environments, export, skip, config, dirty)
         return replace(plan, steps=build_steps(settings, plan))
-    except (AlembicEnvError, RevisionGraphError, ConfigChangeError, GitError, BackupError) as e:
+    except (AlembicEnvError, RevisionGraphError, ConfigChangeError, GitError, BackupError, PathError) as e:
         raise TopicSwitchError(str(e)) from None
 
 
@@ -455,7 +461,7 @@ def build_steps(settings: SwitchSettings, plan: SwitchPlan) -> Tuple[Step, ...]:
     steps.append(
         Step(
             "switch",
-            f"git switch {plan.target}",
+            shell_command("git", "switch", plan.target),
             (*stash, Command(("git", "switch", plan.target))),
             undo=(Command(("git", "switch", plan.branch)), *unstash),
         )

@@ -9,13 +9,15 @@ one a local file is missing.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from calver_release.runtime.commit_files import CommitFiles
+from calver_release.runtime.paths import PathError, file_kind, read_regular_file
 from calver_release.sample_configs.diff import SampleDiff, compare_samples, flatten
-from calver_release.sample_configs.formats import SampleFormat, SampleReading, load_document, read_sample
+from calver_release.sample_configs.formats import SUFFIXES, SampleFormat, SampleReading, load_document, read_sample
 from calver_release.upgrade_notes.report import (
     KeyChange,
     KeyValue,
@@ -121,22 +123,52 @@ def old_keys(old: CommitFiles, sample: str) -> Dict[str, Any]:
     return keys_of(reading.document) if reading and reading.error is None else {}
 
 
+def named_like(sample: str, local: str, format: SampleFormat) -> bool:
+    """Whether `local`'s name fits its sample: the same suffix, or a suffix of the sample's format."""
+    suffix = posixpath.splitext(local)[1].lower()
+    return suffix == posixpath.splitext(sample)[1].lower() or SUFFIXES.get(suffix) is format
+
+
 def read_local(sample: str, local: str, root: Path, format: SampleFormat) -> Dict[str, Any]:
-    """The keys of the operator's file, parsed in its sample's format; relative paths start at the build root."""
+    """The keys of the operator's file, parsed in its sample's format; relative paths start at the build root.
+
+    Refused, one line each: a file not named like its sample (`/etc/shadow` would parse as YAML),
+    not a regular file (a FIFO would block the run), or holding no table of keys.
+    """
     path = Path(local) if Path(local).is_absolute() else root / local
+    if not named_like(sample, local, format):
+        suffix = posixpath.splitext(local)[1]
+        raise UpgradeNotesError(
+            f"`--config`: the local file `{local}` is not named as a {format.name} file like its sample `{sample}` "
+            f"(got {f'a `{suffix}` name' if suffix else 'no suffix'}); name the installation's copy of that sample"
+        )
     try:
-        text = path.read_text()
+        text = read_regular_file(path)
+    except PathError:
+        raise UpgradeNotesError(
+            f"`--config`: the local file `{local}` is not a regular file (got {file_kind(path)}); {CONFIG_HINT}"
+        ) from None
     except (OSError, UnicodeDecodeError) as e:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
         raise UpgradeNotesError(
             f"`--config`: cannot read the local file `{local}` (got {reason}); {CONFIG_HINT}"
         ) from None
     try:
-        return keys_of(load_document(text, format))
+        document = load_document(text, format)
     except ValueError as e:
         raise UpgradeNotesError(
             f"`--config`: the local file `{local}` does not parse like its sample `{sample}` (got {e}); fix its syntax"
         ) from None
+    if not isinstance(document, Mapping):
+        raise UpgradeNotesError(
+            f"`--config`: the local file `{local}` holds no keys like its sample `{sample}` (got {_shape(document)}); "
+            "name the installation's copy of that sample"
+        )
+    return keys_of(document)
+
+
+def _shape(document: Any) -> str:
+    return "a list" if isinstance(document, list) else f"a single {type(document).__name__} value"
 
 
 def check_local(

@@ -13,6 +13,7 @@ from typing import Dict, Optional
 from calver_release.halfstack.compose import ComposeFile, postgres_major, read_compose
 from calver_release.release.calver import Series
 from calver_release.runtime.commit_files import CommitFiles
+from calver_release.runtime.shell import shell_command
 from calver_release.upgrade_notes.report import ComposeComparison, Halfstack, ImageChange
 
 COMPOSE_GLOBS = ("docker-compose.halfstack*.yml", "docker-compose.halfstack*.yaml")
@@ -77,5 +78,5 @@ def upgrade_command(path: str, pants: str) -> str:
     """`pants halfstack-upgrade --target=YYMM` for a release's file, `--compose-file=PATH` for another."""
     match = _RELEASE_FILE.fullmatch(path)
     option = f"--target={match.group(1)}" if match else f"--compose-file={path}"
-    return f"{pants} halfstack-upgrade {option}"
+    return shell_command(pants, "halfstack-upgrade", option)
 

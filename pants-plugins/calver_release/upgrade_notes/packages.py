@@ -10,6 +10,7 @@ exact pin also selects a pre-release (`==24.9.0rc1`) and works for a downgrade.
 
 from __future__ import annotations
 
+import shlex
 from typing import Iterable, Tuple
 
 PIP = "python -m pip"
@@ -24,9 +25,11 @@ def constraints(distributions: Iterable[str], version: str) -> Tuple[str, ...]:
 def upgrade_command(distributions: Iterable[str], version: str) -> str:
     """A POSIX shell command installing `version` of exactly those `distributions` the virtualenv has.
 
+    Every name is quoted for the shell: names come from BUILD files, which anyone can write.
+
     pip resolves their dependencies as usual (a new first-party dependency is installed; third-party
     pins move only if needed); a distribution the virtualenv lacks is never requested.
     """
-    names = " ".join(sorted(distributions))
-    pins = f"sed -n 's/^Name: \\(.*\\)$/\\1=={version}/p'"
-    return f"{PIP} install $({PIP} show {names} 2>/dev/null | {pins})"
+    names = " ".join(shlex.quote(name) for name in sorted(distributions))
+    pin = f"s/^Name: \\(.*\\)$/\\1=={version}/p"
+    return f"{PIP} install $({PIP} show {names} 2>/dev/null | sed -n {shlex.quote(pin)})"

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from enum import Enum
@@ -262,4 +263,12 @@ class UpgradeNotes:
 def render_json(notes: UpgradeNotes) -> str:
     """The `--format=json` document: the notes as data, plus `schema_version` and `terminate_sessions`."""
     document = {"schema_version": SCHEMA_VERSION, **to_json(notes), "terminate_sessions": notes.terminate_sessions}
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, default=json_value)
+
+
+def json_value(value: Any) -> Any:
+    """A sample value JSON has no type for, as text: `!!binary` bytes in base64, as the sample writes them;
+    anything else (a TOML or YAML date) as `str` gives it, as the Markdown and text reports show it."""
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)

@@ -9,6 +9,9 @@ from calver_release.release.calver import CalVer
 from calver_release.release.version_file import VersionFile, VersionFileError
 from calver_release.runtime.commit_files import BlobTexts, CommitFiles
 from calver_release.runtime.git import GitRepo
+from calver_release.runtime.preflight import git_directory
+from calver_release.runtime.refs import check_user_ref
+from calver_release.runtime.shell import shell_command
 from calver_release.upgrade_notes.report import RefVersion, UpgradeKind, UpgradeNotesError
 
 
@@ -62,10 +65,14 @@ def resolve_update(
 
 
 def commit_of(repo: GitRepo, flag: str, ref: str) -> str:
+    """The commit `ref` names; UpgradeNotesError when it names none, another object, or both a tag and a branch."""
+    check_user_ref(repo, flag, ref)
     commit = repo.rev_parse(ref)
     if commit is None:
+        shallow = " (this clone is shallow: `git fetch --unshallow` brings the rest)" if git_directory(repo).shallow else ""
         raise UpgradeNotesError(
-            f"`{flag}`: unknown ref (got `{ref}`); name a tag, branch or commit, as `git log {ref}` would"
+            f"`{flag}`: unknown ref (got `{ref}`); name a tag, branch or commit, as "
+            f"`{shell_command('git', 'log', ref)}` would{shallow}"
         )
     return commit
 
