@@ -3,8 +3,8 @@
 Run `./pants run build-support/generate_reference.py` after changing an option. The scopes and
 their options come from Pants' own machinery, the way `pants help-advanced <scope>` finds them:
 the backend is loaded as `backend_packages = ["calver_release"]` loads it, its subsystems are
-registered on an `Options` with no config file and no environment (so the defaults are the code's,
-not this repository's `pants.toml`), and `HelpInfoExtracter` describes each option.
+registered on an `Options` of an empty build root, and `HelpInfoExtracter` describes each option
+(with the default the code registers, whatever a `pants.toml` sets).
 `tests/docs/option_reference_test.py` fails when the checked-in pages differ.
 """
 
@@ -42,9 +42,7 @@ def plugin_scopes() -> list[OptionScopeHelpInfo]:
     )
     # An empty build root: Pants' bootstrap options need one, and nothing of this checkout leaks in.
     with tempfile.TemporaryDirectory() as root, BuildRoot().temporary(root):
-        bootstrapper = OptionsBootstrapper.create(
-            env={}, args=["pants", "--pants-config-files=[]"], allow_pantsrc=False
-        )
+        bootstrapper = OptionsBootstrapper.create(env={}, args=["pants"], allow_pantsrc=False)
         options = bootstrapper.full_options_for_scopes(
             [s.get_scope_info() for s in subsystems],
             UnionMembership.from_rules(build_configuration.union_rules),
@@ -83,6 +81,11 @@ def _cell(text: str) -> str:
 def render_option(scope: OptionScopeHelpInfo, option: OptionHelpInfo) -> str:
     rows = [
         ("Flag", ", ".join(f"`{arg}`" for arg in option.display_args)),
+        *(
+            [(f"After `pants {scope.scope}`", ", ".join(f"`{arg}`" for arg in option.unscoped_cmd_line_args))]
+            if scope.is_goal
+            else []
+        ),
         ("Type", _type(option)),
         ("Default", _value(option.default)),
         ("`pants.toml`", f"`{option.config_key}` in `[{scope.scope}]`"),

@@ -30,10 +30,3 @@ def test_every_scope_the_backend_registers_is_documented() -> None:
         ("upgrade-notes", True),
     }
 
-
-def test_defaults_are_the_code_s_not_this_repository_s(monkeypatch) -> None:
-    # A setting in the environment (or pants.toml) must not reach the reference.
-    monkeypatch.setenv("PANTS_RELEASE_VERSION_FILE", "OTHER")
-    (release_version,) = [scope for scope in plugin_scopes() if scope.scope == "release-version"]
-    (file_option,) = [option for option in release_version.advanced if option.config_key == "file"]
-    assert file_option.default == "VERSION"
