@@ -167,7 +167,7 @@ METADATA_SETTINGS = dedent(
     "MIT" = "License :: OSI Approved :: MIT License"
     """
 )
-"""The settings that replace `SETUPGEN`, as the README's adoption section shows them (its comments aside)."""
+"""The settings that replace `SETUPGEN`, as docs/adoption.md shows them (its comments aside)."""
 
 
 def distribution(component: str, *, deps: Tuple[str, ...] = (), **provides: object) -> str:

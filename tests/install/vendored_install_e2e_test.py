@@ -25,7 +25,8 @@ def vendored_repo(root: Path) -> Path:
     shutil.copytree(
         source_checkout() / "pants-plugins/calver_release",
         repo / "tools/pants-plugins/calver_release",
-        ignore=shutil.ignore_patterns("__pycache__"),
+        # As docs/adoption.md says: its BUILD files call this repository's `plugin_package` macro.
+        ignore=shutil.ignore_patterns("__pycache__", "BUILD"),
     )
     return repo
 
