@@ -49,12 +49,12 @@ class UpgradeNotesSubsystem(GoalSubsystem):
         """
     )
 
-    from_ref = StrOption("--from", default=None, help="The installed release: a tag, branch or commit.")
+    from_ref = StrOption("--from", default=None, help="Required: the installed release, a tag, branch or commit.")
     to_ref = StrOption("--to", default="HEAD", help="The release to go to: a tag, branch or commit.")
     output_format = EnumOption(
         "--format",
         default=NotesFormat.MARKDOWN,
-        help="`markdown` (release notes), `text` (a terminal) or `json` (installers and CI; schema in the README).",
+        help="`markdown` (release notes), `text` (a terminal) or `json` (installers and CI; schema in docs/upgrade-notes.md).",
     )
     local_configs = StrListOption(
         "--config",

@@ -1,7 +1,7 @@
 """Upgrade notes as data: what an installation must do to go from one release to another.
 
-`render_json` gives the `--format=json` document (`to_json` of `UpgradeNotes`); the README's
-"upgrade-notes" section documents its schema, field by field.
+`render_json` gives the `--format=json` document (`to_json` of `UpgradeNotes`);
+docs/upgrade-notes.md documents its schema, field by field.
 """
 
 from __future__ import annotations
