@@ -10,6 +10,7 @@ from textwrap import dedent
 from typing import Dict, List
 
 import pytest
+from backport_runs import run_with_executor
 from conftest import CALLER_ENV, git, init_repo, run_goal
 from git_history import commit, message_of, refs
 from pants.testutil.rule_runner import GoalRuleResult, RuleRunner
@@ -27,7 +28,7 @@ def env(today: str = TODAY) -> Dict[str, str]:
 
 
 def backport(rule_runner: RuleRunner, *args: str, global_args: tuple = ()) -> GoalRuleResult:
-    return run_goal(rule_runner, BackportGoal, *args, global_args=global_args, env=env())
+    return run_with_executor(rule_runner, BackportGoal, *args, global_args=global_args, env=env())
 
 
 def assert_outcome(result: GoalRuleResult, exit_code: int, stdout: List[str], stderr: List[str]) -> None:
@@ -173,7 +174,7 @@ def test_trailer_naming_an_unmaintained_line_is_refused(rule_runner: RuleRunner,
 def test_expired_lts_is_not_a_target(rule_runner: RuleRunner, repo: Path) -> None:
     fix = commit(repo, "fix: two\n", {"app.txt": "one\nTWO\nthree\n"})
     before = tips(repo)
-    result = run_goal(rule_runner, BackportGoal, f"--commit={fix}", env=env("2025-04-01"))
+    result = run_with_executor(rule_runner, BackportGoal, f"--commit={fix}", env=env("2025-04-01"))
     assert_outcome(
         result,
         0,
@@ -270,7 +271,7 @@ def test_missing_json(rule_runner: RuleRunner, repo: Path, gate_repo: Dict[str, 
 
 
 def test_missing_skips_retired_lines_out_loud(rule_runner: RuleRunner, repo: Path) -> None:
-    result = run_goal(rule_runner, BackportGoal, "--missing", env=env("2025-04-01"))
+    result = run_with_executor(rule_runner, BackportGoal, "--missing", env=env("2025-04-01"))
     base = git(repo, "merge-base", "main", "24.09")[:7]
     assert_outcome(
         result,
@@ -360,11 +361,11 @@ def test_cut_lts_backport_by_rule_then_gate(rule_runner: RuleRunner) -> None:
     fixed = commit(repo, "fix: handle two\n", {"app.txt": "one\nTWO\nthree\n"})
     lacking = commit(repo, "fix(api): handle three\n", {"app.txt": "one\nTWO\nTHREE\n"})
     later = env("2026-09-01")
-    result = run_goal(rule_runner, BackportGoal, f"--commit={fixed}", global_args=unpadded, env=later)
+    result = run_with_executor(rule_runner, BackportGoal, f"--commit={fixed}", global_args=unpadded, env=later)
     assert result.exit_code == 0, result.stderr
     assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["Updated 26.8", "Updated 26.4"]
 
-    gate = run_goal(rule_runner, BackportGoal, "--missing", global_args=unpadded, env=later)
+    gate = run_with_executor(rule_runner, BackportGoal, "--missing", global_args=unpadded, env=later)
     bases = {line: git(repo, "merge-base", "main", line)[:7] for line in ("26.8", "26.4")}
     assert_outcome(
         gate,
@@ -396,7 +397,7 @@ def test_lines_of_both_eras_by_rule_and_in_the_gate(rule_runner: RuleRunner) -> 
     fix = commit(repo, "fix: handle two\n", {"app.txt": "one\nTWO\nthree\n"})
     old_only = commit(repo, "feat: three\n\nBackport: 24.09\n", {"app.txt": "one\nTWO\nTHREE\n"})
     before = {branch: git(repo, "rev-parse", branch) for branch in ("26.8", "24.09")}
-    result = run_goal(rule_runner, BackportGoal, f"--commit={fix}", f"--commit={old_only}", env=today)
+    result = run_with_executor(rule_runner, BackportGoal, f"--commit={fix}", f"--commit={old_only}", env=today)
     after = {branch: git(repo, "rev-parse", branch) for branch in ("26.8", "24.09")}
     assert_outcome(
         result,
@@ -413,7 +414,7 @@ def test_lines_of_both_eras_by_rule_and_in_the_gate(rule_runner: RuleRunner) -> 
     assert message_of(repo, "24.09~1") == "fix: handle two\n\nBackported-From: main\nBackported-To: 24.09\n"
 
     missing = commit(repo, "fix: handle four\n", {"four.txt": "4\n"})
-    gate = run_goal(rule_runner, BackportGoal, "--missing", "--to=24.09", env=today)
+    gate = run_with_executor(rule_runner, BackportGoal, "--missing", "--to=24.09", env=today)
     assert_outcome(
         gate,
         1,

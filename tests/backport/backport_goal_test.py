@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Dict
 
 import pytest
-from conftest import git, init_repo, run_goal
+from backport_runs import run_with_executor
+from conftest import git, init_repo
 from git_history import FIX_DATE, FIXER, author_of, commit, commit_on, message_of, refs
 from pants.testutil.rule_runner import GoalRuleResult, RuleRunner
 
@@ -74,7 +75,7 @@ def assert_outcome(result: GoalRuleResult, exit_code: int, stdout: list, stderr:
 def test_pick_to_one_branch(rule_runner: RuleRunner, repo: Path, message: str, expected: str) -> None:
     fix = commit(repo, message, {"app.txt": "one\nTWO\nthree\n"})
     old = git(repo, "rev-parse", "24.09")
-    result = run_goal(rule_runner, BackportGoal, "--to=24.09", f"--commit={fix[:10]}")
+    result = run_with_executor(rule_runner, BackportGoal, "--to=24.09", f"--commit={fix[:10]}")
     new = git(repo, "rev-parse", "24.09")
     assert_outcome(result, 0, [f"Updated 24.09: {old[:7]} -> {new[:7]}"], [f"Picking {fix[:7]} onto 24.09 ..."])
     assert message_of(repo, "24.09") == expected
@@ -90,7 +91,7 @@ def test_pick_two_commits_to_two_branches(rule_runner: RuleRunner, repo: Path) -
     first = commit(repo, "fix: handle two\n", {"app.txt": "one\nTWO\nthree\n"})
     second = commit(repo, "fix: handle three\n", {"app.txt": "one\nTWO\nTHREE\n"})
     before = {branch: git(repo, "rev-parse", branch) for branch in ("24.03", "24.09")}
-    result = run_goal(rule_runner, BackportGoal, "--to=24.03", "--to=24.09", f"--commit={first}", f"--commit={second}")
+    result = run_with_executor(rule_runner, BackportGoal, "--to=24.03", "--to=24.09", f"--commit={first}", f"--commit={second}")
     after = {branch: git(repo, "rev-parse", branch) for branch in ("24.03", "24.09")}
     assert_outcome(
         result,
@@ -110,7 +111,7 @@ def test_main_branch_and_scheme_come_from_release_version(rule_runner: RuleRunne
     git(repo, "branch", "-m", "main", "trunk")
     git(repo, "branch", "26.8", "24.09")
     fix = commit(repo, "fix: handle two\n", {"app.txt": "one\nTWO\nthree\n"})
-    result = run_goal(
+    result = run_with_executor(
         rule_runner,
         BackportGoal,
         "--to=26.8",
@@ -127,7 +128,7 @@ def test_merge_commit_with_mainline(rule_runner: RuleRunner, repo: Path) -> None
     git(repo, "switch", "-q", "main")
     commit(repo, "Unrelated\n", {"other.txt": "x\n"})
     git(repo, "merge", "-q", "--no-ff", "-m", "Merge topic", "topic")
-    result = run_goal(rule_runner, BackportGoal, "--to=24.09", "--commit=HEAD", "--mainline=1")
+    result = run_with_executor(rule_runner, BackportGoal, "--to=24.09", "--commit=HEAD", "--mainline=1")
     assert result.exit_code == 0, result.stderr
     assert message_of(repo, "24.09") == "Merge topic\n\nBackported-From: main\nBackported-To: 24.09\n"
     assert git(repo, "ls-tree", "--name-only", "24.09") == "app.txt\ndocs.txt\nnotes.txt"
@@ -142,7 +143,7 @@ def test_skip_commit_already_backported(rule_runner: RuleRunner, repo: Path) -> 
     by_hand = commit_on(repo, "24.09", "Backport the two fix by hand\n", {"app.txt": "one\nTWO\nthree\n"})
     docs = git(repo, "rev-parse", "main~1")
     before = refs(repo)
-    result = run_goal(rule_runner, BackportGoal, "--to=24.09", f"--commit={fix}", f"--commit={docs}")
+    result = run_with_executor(rule_runner, BackportGoal, "--to=24.09", f"--commit={fix}", f"--commit={docs}")
     assert_outcome(
         result,
         0,
@@ -157,7 +158,7 @@ def test_dry_run_writes_nothing(rule_runner: RuleRunner, repo: Path) -> None:
     fix = commit(repo, "fix: handle two\n", {"app.txt": "one\nTWO\nthree\n"})
     docs = git(repo, "rev-parse", "main~1")
     before = refs(repo)
-    result = run_goal(rule_runner, BackportGoal, "--dry-run", "--to=24.03", "--to=24.09", f"--commit={fix}", f"--commit={docs}")
+    result = run_with_executor(rule_runner, BackportGoal, "--dry-run", "--to=24.03", "--to=24.09", f"--commit={fix}", f"--commit={docs}")
     assert_outcome(
         result,
         0,
@@ -176,9 +177,9 @@ def test_dry_run_writes_nothing(rule_runner: RuleRunner, repo: Path) -> None:
 def test_migration_in_a_backport_warns(rule_runner: RuleRunner, repo: Path) -> None:
     migration = "src/ai/backend/manager/models/alembic/versions/abc123_add_index.py"
     fix = commit(repo, "fix: add an index\n", {migration: "revision = 'abc123'\n"})
-    elsewhere = run_goal(rule_runner, BackportGoal, "--dry-run", "--to=24.03", f"--commit={fix}", "--migration-dirs=['db/versions']")
+    elsewhere = run_with_executor(rule_runner, BackportGoal, "--dry-run", "--to=24.03", f"--commit={fix}", "--migration-dirs=['db/versions']")
     assert_outcome(elsewhere, 0, [f"Would pick {fix[:7]} onto 24.03: fix: add an index"], [])
-    result = run_goal(rule_runner, BackportGoal, "--to=24.03", "--to=24.09", f"--commit={fix}")
+    result = run_with_executor(rule_runner, BackportGoal, "--to=24.03", "--to=24.09", f"--commit={fix}")
     assert result.exit_code == 0
     assert result.stderr.splitlines() == [
         f"warning: {fix[:7]} changes migrations (`{migration}`) backported to 24.03, 24.09; "
@@ -191,7 +192,7 @@ def test_migration_in_a_backport_warns(rule_runner: RuleRunner, repo: Path) -> N
 def test_commit_not_on_main_needs_yes(rule_runner: RuleRunner, repo: Path) -> None:
     stray = commit_on(repo, "24.03", "fix: only on 24.03\n", {"stray.txt": "x\n"})
     before = refs(repo)
-    refused = run_goal(rule_runner, BackportGoal, "--to=24.09", f"--commit={stray[:10]}")
+    refused = run_with_executor(rule_runner, BackportGoal, "--to=24.09", f"--commit={stray[:10]}")
     assert_outcome(
         refused,
         1,
@@ -199,7 +200,7 @@ def test_commit_not_on_main_needs_yes(rule_runner: RuleRunner, repo: Path) -> No
         [f"`--commit`: not on `main` (got `{stray[:10]}`); land fixes on `main` first, or pass `--yes` to backport it anyway"],
     )
     assert refs(repo) == before
-    result = run_goal(rule_runner, BackportGoal, "--to=24.09", f"--commit={stray}", "--yes")
+    result = run_with_executor(rule_runner, BackportGoal, "--to=24.09", f"--commit={stray}", "--yes")
     assert result.exit_code == 0
     assert result.stderr.splitlines() == [
         f"warning: {stray[:7]} is not on `main`; backporting it anyway",
@@ -231,19 +232,19 @@ def conflict_lines(target: str, sha: str, worktree: Path) -> list:
 def test_conflict_then_continue(rule_runner: RuleRunner, repo: Path, conflicting: Dict[str, str]) -> None:
     worktree = state_dir(repo).resolve() / "worktree"
     before = refs(repo)
-    result = run_goal(rule_runner, BackportGoal, "--to=24.09", f"--commit={conflicting['conflict']}", f"--commit={conflicting['clean']}")
+    result = run_with_executor(rule_runner, BackportGoal, "--to=24.09", f"--commit={conflicting['conflict']}", f"--commit={conflicting['clean']}")
     assert_outcome(result, 1, [], conflict_lines("24.09", conflicting["conflict"], worktree))
     assert refs(repo) == before
     assert git(worktree, "diff", "--name-only", "--diff-filter=U") == "app.txt"
 
-    again = run_goal(rule_runner, BackportGoal, "--to=24.09", f"--commit={conflicting['clean']}")
+    again = run_with_executor(rule_runner, BackportGoal, "--to=24.09", f"--commit={conflicting['clean']}")
     assert_outcome(again, 1, [], [f"`pants backport`: a backport is in progress (got `{state_file(repo).resolve()}`); {RESUME}"])
-    still = run_goal(rule_runner, BackportGoal, "--continue")
+    still = run_with_executor(rule_runner, BackportGoal, "--continue")
     assert_outcome(still, 1, [], [f"Still conflicted in {worktree}: app.txt"])
 
     (worktree / "app.txt").write_text("one\nTWO-release\nthree\n")
     git(worktree, "add", "app.txt")
-    resumed = run_goal(rule_runner, BackportGoal, "--continue")
+    resumed = run_with_executor(rule_runner, BackportGoal, "--continue")
     new = git(repo, "rev-parse", "24.09")
     assert_outcome(
         resumed,
@@ -265,7 +266,7 @@ def test_conflict_then_abort_restores_every_ref(
     worktree = state_dir(repo).resolve() / "worktree"
     before = refs(repo)
     old_2403 = git(repo, "rev-parse", "24.03")
-    result = run_goal(rule_runner, BackportGoal, "--to=24.03", "--to=24.09", f"--commit={conflicting['conflict']}")
+    result = run_with_executor(rule_runner, BackportGoal, "--to=24.03", "--to=24.09", f"--commit={conflicting['conflict']}")
     new_2403 = git(repo, "rev-parse", "24.03")
     assert_outcome(
         result,
@@ -273,7 +274,7 @@ def test_conflict_then_abort_restores_every_ref(
         [f"Updated 24.03: {old_2403[:7]} -> {new_2403[:7]}"],
         [f"Picking {conflicting['conflict'][:7]} onto 24.03 ...", *conflict_lines("24.09", conflicting["conflict"], worktree)],
     )
-    aborted = run_goal(rule_runner, BackportGoal, "--abort")
+    aborted = run_with_executor(rule_runner, BackportGoal, "--abort")
     assert_outcome(aborted, 0, [f"Restored 24.03 to {old_2403[:7]}", "Backport aborted."], [])
     assert refs(repo) == before
     assert not state_dir(repo).exists() and not state_file(repo).exists()
@@ -291,7 +292,7 @@ def test_list_mixed_capitalisation_and_missing_fixes(rule_runner: RuleRunner, re
     lower = commit_on(repo, "24.09", "Backport b\n\nbackported-from: main\nbackported-To: 24.09\n", {"b.txt": "b\n"})
     upper = commit_on(repo, "24.09", "Bump\n\nBACKPORTED-TO: 24.09\n", {"f.txt": "f\n"})
     base = git(repo, "merge-base", "main", "24.09")
-    result = run_goal(rule_runner, BackportGoal, "--list", "--to=24.09")
+    result = run_with_executor(rule_runner, BackportGoal, "--list", "--to=24.09")
     assert_outcome(
         result,
         0,
@@ -382,7 +383,7 @@ def bad_inputs(rule_runner: RuleRunner, repo: Path) -> Dict[str, tuple]:
 def test_bad_input_is_one_line_and_writes_nothing(rule_runner: RuleRunner, repo: Path, case: str) -> None:
     args, error = bad_inputs(rule_runner, repo)[case]
     before = refs(repo)
-    result = run_goal(rule_runner, BackportGoal, *args)
+    result = run_with_executor(rule_runner, BackportGoal, *args)
     assert_outcome(result, 1, [], [error])
     assert refs(repo) == before
     assert not state_dir(repo).exists() and not state_file(repo).exists()
@@ -390,7 +391,7 @@ def test_bad_input_is_one_line_and_writes_nothing(rule_runner: RuleRunner, repo:
 
 def test_actions_are_mutually_exclusive(rule_runner: RuleRunner, repo: Path) -> None:
     with pytest.raises(Exception, match="Can only provide one of these mutually exclusive options"):
-        run_goal(rule_runner, BackportGoal, "--list", "--dry-run", "--to=24.09")
+        run_with_executor(rule_runner, BackportGoal, "--list", "--dry-run", "--to=24.09")
 
 
 DAMAGED = {
@@ -413,7 +414,7 @@ def test_a_damaged_state_file_is_one_line_and_changes_nothing(rule_runner: RuleR
     state_file(repo).parent.mkdir(parents=True)
     state_file(repo).write_text(text)
     before = refs(repo)
-    result = run_goal(rule_runner, BackportGoal, action)
+    result = run_with_executor(rule_runner, BackportGoal, action)
     worktree = state_dir(repo).resolve() / "worktree"
     assert_outcome(
         result,
@@ -432,11 +433,11 @@ def test_a_damaged_state_file_is_one_line_and_changes_nothing(rule_runner: RuleR
 
 def test_a_worktree_deleted_by_hand_then_continue(rule_runner: RuleRunner, repo: Path, conflicting: Dict[str, str]) -> None:
     worktree = state_dir(repo).resolve() / "worktree"
-    result = run_goal(rule_runner, BackportGoal, "--to=24.09", f"--commit={conflicting['conflict']}")
+    result = run_with_executor(rule_runner, BackportGoal, "--to=24.09", f"--commit={conflicting['conflict']}")
     assert result.exit_code == 1
     shutil.rmtree(worktree)
     before = refs(repo)
-    resumed = run_goal(rule_runner, BackportGoal, "--continue")
+    resumed = run_with_executor(rule_runner, BackportGoal, "--continue")
     assert_outcome(
         resumed,
         1,
@@ -447,7 +448,7 @@ def test_a_worktree_deleted_by_hand_then_continue(rule_runner: RuleRunner, repo:
         ],
     )
     assert refs(repo) == before
-    aborted = run_goal(rule_runner, BackportGoal, "--abort")
+    aborted = run_with_executor(rule_runner, BackportGoal, "--abort")
     assert_outcome(aborted, 0, ["Backport aborted."], [])
     assert not state_dir(repo).exists() and not state_file(repo).exists()
     assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
@@ -455,7 +456,7 @@ def test_a_worktree_deleted_by_hand_then_continue(rule_runner: RuleRunner, repo:
 
 def test_outside_a_repository(rule_runner: RuleRunner) -> None:
     root = Path(rule_runner.build_root)
-    result = run_goal(rule_runner, BackportGoal, "--to=24.09", "--commit=HEAD")
+    result = run_with_executor(rule_runner, BackportGoal, "--to=24.09", "--commit=HEAD")
     assert_outcome(
         result,
         1,
@@ -469,7 +470,7 @@ def test_a_stale_lock_on_the_release_branch_names_the_lock(rule_runner: RuleRunn
     old = git(repo, "rev-parse", "24.09")
     lock = repo / ".git/refs/heads/24.09.lock"
     lock.write_text("")
-    result = run_goal(rule_runner, BackportGoal, "--to=24.09", f"--commit={fix}")
+    result = run_with_executor(rule_runner, BackportGoal, "--to=24.09", f"--commit={fix}")
     picked = git(state_dir(repo) / "worktree", "rev-parse", "HEAD")
     assert_outcome(
         result,
@@ -483,7 +484,7 @@ def test_a_stale_lock_on_the_release_branch_names_the_lock(rule_runner: RuleRunn
     )
     assert git(repo, "rev-parse", "24.09") == old
     lock.unlink()
-    resumed = run_goal(rule_runner, BackportGoal, "--continue")
+    resumed = run_with_executor(rule_runner, BackportGoal, "--continue")
     assert_outcome(resumed, 0, [f"Updated 24.09: {old[:7]} -> {picked[:7]}"], [])
     assert git(repo, "rev-parse", "24.09") == picked
     assert message_of(repo, "24.09") == "fix: handle two\n\nBackported-From: main\nBackported-To: 24.09\n"

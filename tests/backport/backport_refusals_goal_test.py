@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from conftest import git, init_repo, run_goal
+from backport_runs import run_with_executor
+from conftest import git, init_repo
 from git_history import commit
 from pants.testutil.rule_runner import RuleRunner
 from repository_state import repository_state
@@ -125,7 +126,7 @@ def test_refused_with_one_line_and_nothing_changed(
     elif prepare:
         prepare(repo)
     before = repository_state(repo)
-    result = run_goal(rule_runner, BackportGoal, *args)
+    result = run_with_executor(rule_runner, BackportGoal, *args)
     expected = error.format(repo=repo, state=(repo / STATE).resolve(), recovery=recovery(repo))
     assert (result.exit_code, result.stdout, result.stderr) == (1, "", expected + "\n")
     assert repository_state(repo) == before
@@ -139,7 +140,7 @@ def test_a_state_directory_that_cannot_be_written_is_refused_before_the_first_pi
     before = repository_state(repo)
     subprocess.run(["chattr", "+i", str(state_dir)], check=True)
     try:
-        result = run_goal(rule_runner, BackportGoal, "--to=24.09", "--commit=main")
+        result = run_with_executor(rule_runner, BackportGoal, "--to=24.09", "--commit=main")
     finally:
         subprocess.run(["chattr", "-i", str(state_dir)], check=True)
     assert (result.exit_code, result.stdout, result.stderr) == (
@@ -157,7 +158,7 @@ def test_a_merge_in_the_checkout_does_not_stop_a_backport(rule_runner: RuleRunne
     git(repo, "commit", "-q", "--allow-empty", "-m", "topic")
     git(repo, "switch", "-q", "main")
     git(repo, "merge", "-q", "--no-ff", "--no-commit", "topic")
-    result = run_goal(rule_runner, BackportGoal, "--to=24.09", "--commit=main")
+    result = run_with_executor(rule_runner, BackportGoal, "--to=24.09", "--commit=main")
     assert result.exit_code == 0, result.stderr
     assert (repo / ".git/MERGE_HEAD").exists()
 

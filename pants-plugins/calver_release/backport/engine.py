@@ -3,11 +3,15 @@
 Flow: `plan_backport` validates everything and writes nothing; `run_backport` picks in a temporary
 worktree inside the git directory and moves a release branch only when its whole series applied;
 a conflict stops the run with its state saved on disk, so `continue_backport` and `abort_backport`
-work from a new shell. `migration_warnings` only reads.
+work from a new shell. `migration_warnings` only reads. The picking runs in the backport executor
+(`calver_release.backport.executor`), which calls `record_interrupt` when a signal stops it.
 
 Decisions:
 - A release branch checked out in any worktree is refused: moving its ref would leave that
   worktree's files behind, showing the backport as uncommitted reverts.
+- A pick stopped half-way (a signal, a killed process) is undone, never committed: the state marks it
+  `picking` until it applied or stopped on conflicts, and whoever finds it so puts the worktree back
+  at `head_before` and picks it again.
 - Hooks are off in the backport worktree (`core.hooksPath=/dev/null`): the picks were checked on
   `main`, a `commit-msg` hook must not change the trailers, and a `post-checkout` hook (installs,
   migrations) must not run for a temporary checkout.
@@ -114,7 +118,11 @@ class BackportOutcome:
 
 @dataclass
 class _State:
-    """A run's progress, saved as JSON before every step that writes."""
+    """A run's progress, saved as JSON before every step that writes.
+
+    `pending` is the pick in hand: `picking` while git applies or commits it, else stopped on conflicts
+    for the developer. `interrupted` says where a signal stopped the run, for the next one to tell.
+    """
 
     plan: BackportPlan
     updates: Dict[str, str] = field(default_factory=dict)
@@ -123,6 +131,8 @@ class _State:
     current_target: Optional[str] = None
     pending: Optional[str] = None
     head_before: Optional[str] = None
+    picking: bool = False
+    interrupted: Optional[str] = None
 
 
 # Planning ---------------------------------------------------------------------------------------
@@ -264,17 +274,26 @@ def run_backport(repo: GitRepo, plan: BackportPlan, report: Report) -> BackportO
 
 def continue_backport(repo: GitRepo, report: Report) -> BackportOutcome:
     """Resume after the developer resolved a conflict in the worktree and `git add`ed the files."""
-    state = _load_state(repo)
-    if state is None:
-        raise BackportError(
-            f"`--continue`: no backport in progress (got no `{state_file(repo)}`); "
-            "start one with `pants backport --to=X.Y --commit=SHA`"
-        )
+    state = check_resumable(repo, "--continue")
+    assert state is not None
+    if state.interrupted:
+        report(f"Resuming the backport interrupted by {state.interrupted}")
+        state.interrupted = None
+        _save_state(repo, state)
+    if all(t.target in state.finished for t in state.plan.targets):
+        _remove_run(repo)  # stopped while cleaning up: every branch was updated
+        return BackportOutcome(_updates(state))
     if not worktree_path(repo).is_dir():
         raise BackportError(
             f"`{worktree_path(repo)}`: the backport worktree is gone (got no directory); run `pants backport --abort`, "
             "which puts back the release branches the run moved, then start again"
         )
+    if state.picking:
+        report(
+            f"The previous run stopped while picking {_short(state.pending or '')} onto {state.current_target} "
+            "(its process ended); picking it again"
+        )
+        _undo_pick(repo, state)
     if state.pending is not None:
         target = state.current_target or ""
         pick = _find_pick(state.plan, target, state.pending)
@@ -288,9 +307,7 @@ def continue_backport(repo: GitRepo, report: Report) -> BackportOutcome:
 
 def abort_backport(repo: GitRepo, report: Report) -> None:
     """Remove the worktree and the state, and put back every release branch the run had moved."""
-    state = _load_state(repo)
-    if state is None and not worktree_path(repo).exists():
-        raise BackportError(f"`--abort`: no backport in progress (got no `{state_file(repo)}`); nothing to abort")
+    state = check_resumable(repo, "--abort")
     if state is not None:
         for target_plan in state.plan.targets:
             if target_plan.target in state.updates:
@@ -300,9 +317,47 @@ def abort_backport(repo: GitRepo, report: Report) -> None:
 
 
 def ensure_no_backport_in_progress(repo: GitRepo) -> None:
-    """Raise BackportError when a previous run left its state or worktree behind."""
+    """Raise BackportError when a previous run left its state or worktree behind (saying where a signal stopped it)."""
     if state_file(repo).exists() or worktree_path(repo).exists():
-        raise BackportError(f"`pants backport`: a backport is in progress (got `{state_file(repo)}`); {_RESUME_HINT}")
+        try:
+            state = _load_state(repo)
+        except BackportError:
+            state = None
+        which = f"the backport interrupted by {state.interrupted}" if state and state.interrupted else "a backport"
+        raise BackportError(f"`pants backport`: {which} is in progress (got `{state_file(repo)}`); {_RESUME_HINT}")
+
+
+def check_resumable(repo: GitRepo, action: str) -> Optional[_State]:
+    """The state `--continue` or `--abort` works on (None: `--abort` of a worktree left without one).
+
+    BackportError when there is nothing to work on, or the state is damaged.
+    """
+    state = _load_state(repo)
+    if state is None and (action == "--continue" or not worktree_path(repo).exists()):
+        start = "start one with `pants backport --to=X.Y --commit=SHA`" if action == "--continue" else "nothing to abort"
+        raise BackportError(f"`{action}`: no backport in progress (got no `{state_file(repo)}`); {start}")
+    return state
+
+
+def record_interrupt(repo: GitRepo, signal_name: str) -> str:
+    """After a signal stopped the run: undo the pick in flight, record where the run stopped; the line to print."""
+    state = _load_state(repo)
+    if state is None:
+        return f"Interrupted by {signal_name}: no backport is in progress; `git log` the release branches to see where they are"
+    where = ""
+    if state.picking:
+        where = f" while picking {_short(state.pending or '')} onto {state.current_target}"
+        _undo_pick(repo, state)
+    state.interrupted = f"{signal_name}{where}"
+    _save_state(repo, state)
+    updated = _updates(state)
+    left = [t.target for t in state.plan.targets if t.target not in state.finished]
+    done = f"updated {', '.join(f'{u.target} ({_short(u.old)} -> {_short(u.new)})' for u in updated)}" if updated else "no branch updated"
+    abort = f"put back {', '.join(u.target for u in updated)}" if updated else "drop the run"
+    return (
+        f"Interrupted by {state.interrupted}: {done}; not updated: {', '.join(left) or 'none'}; "
+        f"run `pants backport --continue` to finish, or `pants backport --abort` to {abort}"
+    )
 
 
 def state_file(repo: GitRepo) -> Path:
@@ -338,9 +393,10 @@ def _drive(repo: GitRepo, state: _State, report: Report) -> BackportOutcome:
 
 
 def _enter_target(repo: GitRepo, state: _State, target_plan: TargetPlan, report: Report) -> None:
+    """Check the target's tip out, then record it current (a checkout cut short is done again)."""
+    _worktree_git(repo, "checkout", "--quiet", "--force", "--detach", target_plan.base)
     state.current_target = target_plan.target
     _save_state(repo, state)
-    _worktree_git(repo, "checkout", "--quiet", "--force", "--detach", target_plan.base)
     for skip in target_plan.skips:
         report(_skip_line(target_plan.target, skip))
 
@@ -354,13 +410,17 @@ def _start_pick(repo: GitRepo, state: _State, target: str, pick: Pick, report: R
     report(f"Picking {_short(pick.commit)} onto {target} ...")
     state.pending = pick.commit
     state.head_before = _worktree_head(repo)
+    state.picking = True
     _save_state(repo, state)
     mainline = ("-m", str(pick.mainline)) if pick.mainline else ()
     proc = _worktree_git(repo, "cherry-pick", "--no-commit", *mainline, pick.commit, check=False)
     if proc.returncode == 0:
         return ()
     files = _unmerged_files(repo)
-    if not files:
+    state.picking = False
+    if files:
+        _save_state(repo, state)
+    else:
         state.pending = None
         state.head_before = None
         _save_state(repo, state)
@@ -389,6 +449,21 @@ def _commit_pick(repo: GitRepo, state: _State, target: str, pick: Pick, report: 
     state.done.setdefault(target, []).append(pick.commit)
     state.pending = None
     state.head_before = None
+    state.picking = False
+    _save_state(repo, state)
+
+
+def _undo_pick(repo: GitRepo, state: _State) -> None:
+    """Put the worktree back at `head_before`: the pick stopped half-way is not done, and is picked again."""
+    worktree = repo.at(worktree_path(repo))
+    lock = worktree.index_lock()
+    if lock is not None:
+        lock.unlink()  # left by the git stopped with the run: only the backport's runs use this worktree
+    if state.head_before is not None:
+        worktree.run(*_NO_HOOKS, "reset", "--quiet", "--hard", state.head_before)
+    state.pending = None
+    state.head_before = None
+    state.picking = False
     _save_state(repo, state)
 
 
@@ -420,12 +495,13 @@ def _finish_target(repo: GitRepo, state: _State, target_plan: TargetPlan) -> Non
         ref = f"refs/heads/{target_plan.target}"
         update = ("update-ref", ref, new, target_plan.base)
         proc = repo.run(*update, check=False)
-        if proc.returncode != 0 and repo.rev_parse(ref) == target_plan.base:
+        # Already at `new`: a run stopped by a signal moved it, but could not record so.
+        now = new if proc.returncode == 0 else repo.rev_parse(ref)
+        if now == target_plan.base:
             raise repo.error(update, proc, retry="run `pants backport --continue`")
-        if proc.returncode != 0:
+        if now != new:
             raise BackportError(
-                f"`--to`: `{target_plan.target}` moved during the backport "
-                f"(got {_short(repo.rev_parse(ref) or '')}); {_RESUME_HINT}"
+                f"`--to`: `{target_plan.target}` moved during the backport (got {_short(now or '')}); {_RESUME_HINT}"
             )
     state.finished.append(target_plan.target)
     _save_state(repo, state)

@@ -1,8 +1,9 @@
 """`pants backport`: cherry-pick fixes of the main branch onto release branches, with trailers.
 
-A thin layer over `calver_release.backport.engine`. Every write the engine makes is inside the git
-directory (refs, and the worktree at `.git/calver-release/backport/worktree`), which Pants' file watcher
-ignores, so the goal calls it directly: Pants never restarts the goal halfway.
+A thin layer over `calver_release.backport.engine`: the goal reads and plans; what writes (picking,
+`--continue`, `--abort`) runs in `calver_release.backport.executor`, started as an `InteractiveProcess`
+so that Ctrl-C and SIGTERM stop it with the run, and holding the repository's lock. A second such run
+is refused before it plans.
 """
 
 from __future__ import annotations
@@ -18,22 +19,22 @@ from pants.base.build_root import BuildRoot
 from pants.engine.console import Console
 from pants.engine.env_vars import CompleteEnvironmentVars
 from pants.engine.goal import Goal, GoalSubsystem
+from pants.engine.internals.session import SessionValues
 from pants.engine.rules import collect_rules, goal_rule
 from pants.option.option_types import BoolOption, DictOption, EnumOption, IntOption, StrListOption
+from pants.option.options_bootstrapper import OptionsBootstrapper
 from pants.util.docutil import bin_name
 from pants.util.strutil import help_text, softwrap
 
+from calver_release.backport import executor
 from calver_release.backport.engine import (
     BackportError,
-    BackportOutcome,
     BackportPlan,
     BackportRequest,
-    abort_backport,
-    continue_backport,
+    check_resumable,
     describe_plan,
     migration_warnings,
     plan_backport,
-    run_backport,
 )
 from calver_release.backport.listing import describe_listing, list_backports
 from calver_release.backport.missing import check_waivers, describe_gate, find_missing, gate_json
@@ -45,10 +46,14 @@ from calver_release.backport.targets import (
 )
 from calver_release.release.maintained import TODAY_VARIABLE, Registry, RegistryError, load_registry, today_from
 from calver_release.release.subsystem import ReleaseVersionSubsystem
+from calver_release.runtime.executor import run_module
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.runtime.journal import StateStore
+from calver_release.runtime.lock import LockHeldError, check_unlocked
 from calver_release.runtime.preflight import check_full_history, check_state_directory
 from calver_release.runtime.refs import check_user_ref
+from calver_release.runtime.schema import to_json
+from calver_release.runtime.shell import shell_command
 
 DEFAULT_MIGRATION_DIRS = ["src/ai/backend/manager/models/alembic/versions"]
 
@@ -233,11 +238,6 @@ def unused_options(subsystem: BackportSubsystem) -> Optional[str]:
     return None
 
 
-def render_updates(outcome: BackportOutcome) -> List[str]:
-    """The result lines: one per release branch the run moved."""
-    return [f"Updated {u.target}: {u.old[:7]} -> {u.new[:7]}" for u in outcome.updated]
-
-
 def backport_request(subsystem: BackportSubsystem, release: ReleaseVersionSubsystem) -> BackportRequest:
     return BackportRequest(
         targets=tuple(subsystem.to),
@@ -313,18 +313,17 @@ def dry_run_lines(repo: GitRepo, request: BackportRequest, release: ReleaseVersi
     return [*lines, *describe_plan(plan), *migration_warnings(repo, plan, request.migration_dirs)]
 
 
-def run(
+def plan_to_run(
     console: Console, repo: GitRepo, request: BackportRequest, release: ReleaseVersionSubsystem, env: Mapping[str, str]
-) -> BackportOutcome:
-    """Validate, say which targets were chosen, warn about migrations, then pick; progress goes to stderr."""
+) -> Optional[BackportPlan]:
+    """Validate, say which targets were chosen and warn about migrations; the plan to pick (None: nothing to do)."""
     lines, plan = plan_lines(repo, request, release, env)
     for line in lines:
         console.print_stderr(line)
-    if plan is None:
-        return BackportOutcome(())
-    for warning in migration_warnings(repo, plan, request.migration_dirs):
-        console.print_stderr(warning)
-    return run_backport(repo, plan, console.print_stderr)
+    if plan is not None:
+        for warning in migration_warnings(repo, plan, request.migration_dirs):
+            console.print_stderr(warning)
+    return plan
 
 
 def missing_report(
@@ -372,34 +371,47 @@ def check_repository(subsystem: BackportSubsystem, repo: GitRepo) -> None:
         check_full_history(repo)
     for commit in subsystem.commit:
         check_user_ref(repo, "--commit", commit)
-    if not (subsystem.dry_run or subsystem.list_backports or subsystem.missing):
+    if not is_read_only(subsystem):
         check_state_directory(StateStore(repo.git_dir()).root)
 
 
-def perform(
+def report(
+    console: Console, subsystem: BackportSubsystem, release: ReleaseVersionSubsystem, repo: GitRepo, env: Mapping[str, str]
+) -> Tuple[List[str], int]:
+    """Carry out a read-only action (`--list`, `--missing`, `--dry-run`): its stdout lines and exit code."""
+    if subsystem.list_backports:
+        return listing_lines(repo, subsystem, release.main_branch), 0
+    if subsystem.missing:
+        return missing_report(console, subsystem, release, repo, env)
+    return dry_run_lines(repo, backport_request(subsystem, release), release, env), 0
+
+
+def executor_args(
     console: Console,
     subsystem: BackportSubsystem,
     release: ReleaseVersionSubsystem,
     repo: GitRepo,
     env: Mapping[str, str],
-) -> Tuple[List[str], int]:
-    """Carry out the chosen action: its stdout lines and exit code."""
-    check_repository(subsystem, repo)
-    if subsystem.abort:
-        abort_backport(repo, console.print_stdout)
-        return [], 0
-    if subsystem.list_backports:
-        return listing_lines(repo, subsystem, release.main_branch), 0
-    if subsystem.missing:
-        return missing_report(console, subsystem, release, repo, env)
-    request = backport_request(subsystem, release)
-    if subsystem.dry_run:
-        return dry_run_lines(repo, request, release, env), 0
-    if subsystem.resume:
-        outcome = continue_backport(repo, console.print_stderr)
-    else:
-        outcome = run(console, repo, request, release, env)
-    return render_updates(outcome), 0 if outcome.conflict is None else 1
+    operation: str,
+) -> Optional[Tuple[str, ...]]:
+    """Refuse a run another operation's lock or a bad request would stop; the executor's arguments (None: nothing to do)."""
+    check_unlocked(StateStore(repo.git_dir()).root, operation)
+    common = (str(repo.root), operation)
+    if subsystem.resume or subsystem.abort:
+        action = "--continue" if subsystem.resume else "--abort"
+        check_resumable(repo, action)
+        return (action[2:], *common)
+    plan = plan_to_run(console, repo, backport_request(subsystem, release), release, env)
+    return None if plan is None else ("run", *common, json.dumps(to_json(plan)))
+
+
+def is_read_only(subsystem: BackportSubsystem) -> bool:
+    return subsystem.dry_run or subsystem.list_backports or subsystem.missing
+
+
+def typed_command(session_values: SessionValues) -> str:
+    """The command line as the user typed it (`pants backport --to=24.09 --commit=abc123`), to name a lock's holder."""
+    return shell_command(bin_name(), *session_values[OptionsBootstrapper].args[1:])
 
 
 @goal_rule
@@ -409,18 +421,29 @@ async def backport(
     release: ReleaseVersionSubsystem,
     build_root: BuildRoot,
     env: CompleteEnvironmentVars,
+    session_values: SessionValues,
 ) -> BackportGoal:
     error = unused_options(subsystem)
     if error is not None:
         console.print_stderr(error)
         return BackportGoal(exit_code=1)
+    repo = GitRepo(Path(build_root.path), dict(env))
+    lines: List[str] = []
+    exit_code, args = 0, None
     try:
-        lines, exit_code = perform(console, subsystem, release, GitRepo(Path(build_root.path), dict(env)), env)
-    except (BackportError, GitError, RegistryError) as e:
+        check_repository(subsystem, repo)
+        if is_read_only(subsystem):
+            lines, exit_code = report(console, subsystem, release, repo, env)
+        else:
+            args = executor_args(console, subsystem, release, repo, env, typed_command(session_values))
+    except (BackportError, GitError, RegistryError, LockHeldError) as e:
         console.print_stderr(str(e))
         return BackportGoal(exit_code=1)
     for line in lines:
         console.print_stdout(line)
+    if args is not None:
+        # Imported, not only named, so the plugin's wheel ships the module.
+        exit_code = await run_module(executor.__name__, *args, env=env)
     return BackportGoal(exit_code=exit_code)
 
 

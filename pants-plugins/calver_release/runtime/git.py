@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence
 
+from calver_release.runtime.interrupts import run_in_own_group
 from calver_release.runtime.shell import shell_command
 
 
@@ -57,6 +58,8 @@ class GitRepo:
 
     root: Path
     env: Optional[Mapping[str, str]] = field(default=None, compare=False)
+    stoppable: bool = field(default=False, compare=False)
+    """Start each git in a process group of its own, stopped with it when the run is interrupted (executors)."""
 
     def process_env(self) -> Dict[str, str]:
         """The environment of git processes: the caller's, without pagers, prompts or a redirected repository."""
@@ -83,9 +86,12 @@ class GitRepo:
         """Run `git -C root args...`, capturing text output; raise GitError on failure when `check`."""
         env = self.process_env()
         try:
-            proc = subprocess.run(
-                self.argv(env, *args), input=input, capture_output=True, text=True, env=env, close_fds=False
-            )
+            if self.stoppable:
+                proc = run_in_own_group(self.argv(env, *args), input=input, env=env)
+            else:
+                proc = subprocess.run(
+                    self.argv(env, *args), input=input, capture_output=True, text=True, env=env, close_fds=False
+                )
         except OSError as e:
             raise GitError(f"`git`: cannot run it ({e.strerror}) (got PATH `{env.get('PATH', '')}`); install git") from None
         if check and proc.returncode != 0:

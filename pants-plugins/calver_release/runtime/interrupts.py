@@ -70,6 +70,19 @@ def start_in_own_group(argv: list, **popen_kwargs: object) -> subprocess.Popen:
     return subprocess.Popen(argv, start_new_session=True, **popen_kwargs)  # type: ignore[call-overload]
 
 
+def run_in_own_group(argv: list, input: Optional[str] = None, **popen_kwargs: object) -> subprocess.CompletedProcess:
+    """`subprocess.run` with captured text output, in a group of its own: whatever stops the wait (`Interrupted`)
+    stops the command and its group first, so nothing it started outlives the run."""
+    stdin = subprocess.PIPE if input is not None else subprocess.DEVNULL
+    proc = start_in_own_group(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen_kwargs)
+    try:
+        stdout, stderr = proc.communicate(input)
+    except BaseException:
+        stop_group(proc)
+        raise
+    return subprocess.CompletedProcess(argv, proc.returncode, stdout, stderr)
+
+
 def stop_group(proc: subprocess.Popen) -> None:
     """Stop a command started by `start_in_own_group` and everything in its group: SIGTERM, a grace, SIGKILL."""
     _signal_group(proc, signal.SIGTERM)
