@@ -7,8 +7,10 @@ directory that is a file or immutable, and state files whose plan lacks what the
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -162,3 +164,79 @@ def test_a_merge_in_the_checkout_does_not_stop_a_backport(rule_runner: RuleRunne
     assert result.exit_code == 0, result.stderr
     assert (repo / ".git/MERGE_HEAD").exists()
 
+
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from calver_release.runtime.lock import repository_lock
+with repository_lock(Path(sys.argv[1]), "pants backport --to=24.03 --commit=main"):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--to=24.09", "--commit=main"], id="pick"),
+        pytest.param(["--continue"], id="continue"),
+        pytest.param(["--abort"], id="abort"),
+    ],
+)
+def test_a_second_backport_is_refused_while_another_holds_the_lock(rule_runner: RuleRunner, repo: Path, args: list) -> None:
+    if args != ["--to=24.09", "--commit=main"]:
+        state(off_plan(repo))(repo)  # a run stopped on a conflict, to resume or abort
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(repo / ".git/calver-release")], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        before = repository_state(repo)
+        result = run_with_executor(rule_runner, BackportGoal, *args)
+        started = json.loads((repo / ".git/calver-release/lock.json").read_text())["started"]
+        assert (result.exit_code, result.stdout, result.stderr) == (
+            1,
+            "",
+            f"`pants backport {' '.join(args)}`: another operation is running in this repository: `pants backport "
+            f"--to=24.03 --commit=main` (process {holder.pid}, started {started}); wait for it to finish, then run again\n",
+        )
+        assert repository_state(repo) == before
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_lock_left_by_a_process_gone_is_taken_over(rule_runner: RuleRunner, repo: Path) -> None:
+    holder = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = int(holder.stdout)
+    (repo / ".git/calver-release").mkdir()
+    (repo / ".git/calver-release/lock.json").write_text(
+        json.dumps({"operation": "pants backport --continue", "pid": gone, "started": "2026-12-01 09:00:00 UTC"})
+    )
+    fix = git(repo, "rev-parse", "main")
+    old = git(repo, "rev-parse", "24.09")
+    result = run_with_executor(rule_runner, BackportGoal, "--to=24.09", f"--commit={fix}")
+    new = git(repo, "rev-parse", "24.09")
+    assert (result.exit_code, result.stdout.splitlines(), result.stderr.splitlines()) == (
+        0,
+        [f"Updated 24.09: {old[:7]} -> {new[:7]}"],
+        [
+            f"Took over the lock left by `pants backport --continue` (process {gone}, started 2026-12-01 09:00:00 UTC), "
+            "which no longer runs.",
+            f"Picking {fix[:7]} onto 24.09 ...",
+        ],
+    )
+    assert not (repo / ".git/calver-release/lock.json").exists()
+
+
+def test_read_only_actions_run_while_the_lock_is_held(rule_runner: RuleRunner, repo: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(repo / ".git/calver-release")], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        fix = git(repo, "rev-parse", "main")
+        result = run_with_executor(rule_runner, BackportGoal, "--dry-run", "--to=24.09", f"--commit={fix}")
+        assert (result.exit_code, result.stdout) == (0, f"Would pick {fix[:7]} onto 24.09: fix: handle two\n")
+    finally:
+        holder.kill()
+        holder.wait()
