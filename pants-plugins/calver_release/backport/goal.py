@@ -74,6 +74,7 @@ class BackportSubsystem(GoalSubsystem):
         onto each release branch in a temporary worktree inside the git directory, and moves a
         branch only once its whole series applied. A conflict stops the run, listing the
         conflicting files and the worktree to resolve them in; then `--continue` or `--abort`.
+        Ctrl-C stops the run, saying what was done and what was not; then the same.
         Without `--to`, each commit goes to the lines its message chooses: a `Backport: X.Y, ...`
         trailer, or every maintained line for a `fix:` subject (the registry is
         `[release-version].maintained_versions_file`). `{bin_name()} backport --missing` lists
@@ -181,7 +182,7 @@ class BackportSubsystem(GoalSubsystem):
         help=softwrap(
             """
             Resume a backport stopped by a conflict, after resolving and `git add`ing the files in
-            its worktree. Mutually exclusive with `--dry-run`, `--list`, `--missing` and `--abort`.
+            its worktree, or stopped by Ctrl-C. Mutually exclusive with `--dry-run`, `--list`, `--missing` and `--abort`.
             """
         ),
     )
