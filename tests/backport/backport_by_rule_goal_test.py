@@ -17,6 +17,7 @@ from pants.testutil.rule_runner import GoalRuleResult, RuleRunner
 
 from calver_release.backport.goal import BackportGoal
 from calver_release.release.goal import ReleaseVersionGoal
+from calver_release.runtime.lock import LOCK_FILE
 
 REGISTRY = ".github/maintained-versions.yml"
 LINES = 'versions:\n  - version: "24.09"\n  - version: "24.03"\n    lts: true\n    retire_after: "2025-03-31"\n'
@@ -36,7 +37,9 @@ def assert_outcome(result: GoalRuleResult, exit_code: int, stdout: List[str], st
 
 
 def state_left(repo: Path) -> bool:
-    return (repo / ".git" / "calver-release").exists() and any((repo / ".git" / "calver-release").iterdir())
+    """Whether a run left anything in the state store but the repository's lock file, which stays."""
+    store = repo / ".git" / "calver-release"
+    return store.exists() and any(path.name != LOCK_FILE for path in store.iterdir())
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from conftest import GIT, git
+from backport_runs import slow_git
+from conftest import git
 from example_repo import PantsRun, SharedExample, pantsd_pid
 
 MODULE = "src/ai/backend/common/limits.py"
@@ -122,25 +123,10 @@ def test_git_runs_with_the_callers_identity_under_pantsd(example: SharedExample)
     assert message_of(repo, "24.09") == "fix: raise the session limit\n\nBackported-From: main\nBackported-To: 24.09\n"
 
 
-SLOW_GIT = """#!/bin/sh
-for arg in "$@"; do
-  if [ "$arg" = cherry-pick ]; then
-    echo $$ >> "$PICKS"
-    if [ "$(wc -l < "$PICKS")" -ge "$SLOW_FROM" ]; then sleep 60; fi
-    break
-  fi
-done
-exec {git} "$@"
-"""
-
-
 def start_backport(repo: Path, *args: str, slow_from: int, pantsd: bool = True) -> subprocess.Popen:
-    """`pants backport args...` as `SharedExample.run` starts it, with a git first on `PATH` whose
-    `slow_from`-th `cherry-pick` and later ones sleep a minute; stderr is read as it comes."""
-    tools = repo.parent / "slow-git"
-    tools.mkdir(exist_ok=True)
-    (tools / "git").write_text(SLOW_GIT.format(git=GIT))
-    (tools / "git").chmod(0o755)
+    """`pants backport args...` as `SharedExample.run` starts it, with `slow_git` first on `PATH`; stderr is
+    read as it comes."""
+    tools = slow_git(repo.parent / "slow-git")
     (tools / "picks").unlink(missing_ok=True)
     env = {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}
     env.update(

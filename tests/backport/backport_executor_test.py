@@ -1,8 +1,4 @@
-"""The backport executor stopped by real signals while a slow `git cherry-pick` runs, then resumed or aborted.
-
-A `git` wrapper first on `PATH` notes each `cherry-pick` it starts and, from the one named by
-`SLOW_FROM` on, sleeps (in the executor's git process group) before running the real git.
-"""
+"""The backport executor stopped by real signals while a slow `git cherry-pick` runs, then resumed or aborted."""
 
 from __future__ import annotations
 
@@ -17,27 +13,17 @@ from typing import Dict, List, Tuple
 
 import pytest
 
+from backport_runs import slow_git
 from conftest import GIT, git
 from git_history import commit, refs
 
+from calver_release.backport import executor
 from calver_release.backport.engine import BackportRequest, plan_backport, state_file
 from calver_release.runtime.git import GitRepo
 from calver_release.runtime.schema import to_json
 
 OPERATION = "pants backport --to=24.09 --to=24.03 --commit=fix"
 RESUME = "run `pants backport --continue` to finish, or `pants backport --abort` to"
-
-SLOW_GIT = """#!/bin/sh
-for arg in "$@"; do
-  if [ "$arg" = cherry-pick ]; then
-    echo $$ >> "$PICKS"
-    if [ "$(wc -l < "$PICKS")" -ge "$SLOW_FROM" ]; then sleep 60; fi
-    break
-  fi
-done
-exec {git} "$@"
-"""
-
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
@@ -51,12 +37,9 @@ def repo(tmp_path: Path) -> Path:
     return path
 
 
-def executor(repo: Path, *args: str, slow_from: int = 0) -> subprocess.Popen:
+def start_executor(repo: Path, *args: str, slow_from: int = 0) -> subprocess.Popen:
     """The executor as the goal starts it, with the slow git first on `PATH` when `slow_from` is set."""
-    bin_dir = repo.parent / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    (bin_dir / "git").write_text(SLOW_GIT.format(git=GIT))
-    (bin_dir / "git").chmod(0o755)
+    bin_dir = slow_git(repo.parent / "bin")
     path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}" if slow_from else os.environ["PATH"]
     env = {
         **os.environ,
@@ -65,7 +48,7 @@ def executor(repo: Path, *args: str, slow_from: int = 0) -> subprocess.Popen:
         "SLOW_FROM": str(slow_from),
         "PYTHONPATH": os.pathsep.join(sys.path),
     }
-    argv = [sys.executable, "-m", "calver_release.backport.executor", *args[:1], str(repo), OPERATION, *args[1:]]
+    argv = [sys.executable, "-m", executor.__name__, *args[:1], str(repo), OPERATION, *args[1:]]
     return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
@@ -88,15 +71,19 @@ def alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
 
 
+def wait_for_picks(proc: subprocess.Popen, repo: Path, count: int) -> None:
+    """Wait until `count` picks started (the last one sleeps); fail showing the output if the executor ended."""
+    while len(started_picks(repo)) < count and proc.poll() is None:
+        time.sleep(0.05)
+    assert len(started_picks(repo)) == count, finish(proc)
+
+
 def interrupted_run(repo: Path, signum: int, at_pick: int) -> Tuple[Dict[str, str], int, List[str], List[str]]:
     """Start a backport to `24.09` then `24.03`, and send `signum` while its `at_pick`-th pick sleeps."""
     before = {branch: git(repo, "rev-parse", branch) for branch in ("24.09", "24.03")}
     plan = plan_backport(GitRepo(repo), BackportRequest(targets=("24.09", "24.03"), commits=("main",), pad_minor=True))
-    proc = executor(repo, "run", json.dumps(to_json(plan)), slow_from=at_pick)
-    deadline = time.monotonic() + 60
-    while len(started_picks(repo)) < at_pick and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    assert len(started_picks(repo)) == at_pick, finish(proc)
+    proc = start_executor(repo, "run", json.dumps(to_json(plan)), slow_from=at_pick)
+    wait_for_picks(proc, repo, at_pick)
     proc.send_signal(signum)
     code, out, err = finish(proc)
     assert not alive(started_picks(repo)[-1])  # the git step in flight was stopped with its group
@@ -129,7 +116,7 @@ def test_sigint_during_the_first_target_stops_before_the_second(repo: Path) -> N
     worktree = state_file(GitRepo(repo)).parent / "backport" / "worktree"
     assert git(worktree, "status", "--porcelain") == ""  # the half-applied pick was undone
 
-    code, out, err = finish(executor(repo, "continue"))
+    code, out, err = finish(start_executor(repo, "continue"))
     after = {branch: git(repo, "rev-parse", branch) for branch in before}
     assert (code, out) == (0, [f"Updated {b}: {before[b][:7]} -> {after[b][:7]}" for b in ("24.09", "24.03")])
     assert err == [
@@ -165,7 +152,7 @@ def test_sigterm_during_the_second_target_keeps_the_first_then_abort_restores_bo
         "interrupted": f"SIGTERM while picking {fix[:7]} onto 24.03",
     }
 
-    code, out, err = finish(executor(repo, "abort"))
+    code, out, err = finish(start_executor(repo, "abort"))
     assert (code, out, err) == (0, [f"Restored 24.09 to {before['24.09'][:7]}", "Backport aborted."], [])
     assert refs(repo) == all_refs
     assert not state_file(GitRepo(repo)).exists()
@@ -175,9 +162,8 @@ def test_a_pick_left_half_done_by_a_killed_executor_is_picked_again(repo: Path) 
     """SIGKILL (Pants' last resort after its grace) leaves no record: `--continue` must not commit the half pick."""
     fix = git(repo, "rev-parse", "main")
     plan = plan_backport(GitRepo(repo), BackportRequest(targets=("24.09",), commits=("main",), pad_minor=True))
-    proc = executor(repo, "run", json.dumps(to_json(plan)), slow_from=1)
-    while not started_picks(repo):
-        time.sleep(0.05)
+    proc = start_executor(repo, "run", json.dumps(to_json(plan)), slow_from=1)
+    wait_for_picks(proc, repo, 1)
     proc.kill()
     finish(proc)
     os.killpg(started_picks(repo)[0], signal.SIGKILL)  # the git group outlives a killed executor
@@ -186,7 +172,7 @@ def test_a_pick_left_half_done_by_a_killed_executor_is_picked_again(repo: Path) 
     git(worktree, "add", "app.txt")
 
     holder = json.loads((state_file(GitRepo(repo)).parent / "lock.json").read_text())
-    code, out, err = finish(executor(repo, "continue"))
+    code, out, err = finish(start_executor(repo, "continue"))
     assert (code, err) == (
         0,
         [

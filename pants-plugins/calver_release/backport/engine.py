@@ -351,12 +351,12 @@ def record_interrupt(repo: GitRepo, signal_name: str) -> str:
     state.interrupted = f"{signal_name}{where}"
     _save_state(repo, state)
     updated = _updates(state)
-    left = [t.target for t in state.plan.targets if t.target not in state.finished]
-    done = f"updated {', '.join(f'{u.target} ({_short(u.old)} -> {_short(u.new)})' for u in updated)}" if updated else "no branch updated"
+    moves = ", ".join(f"{u.target} ({_short(u.old)} -> {_short(u.new)})" for u in updated)
+    left = ", ".join(t.target for t in state.plan.targets if t.target not in state.finished) or "none"
     abort = f"put back {', '.join(u.target for u in updated)}" if updated else "drop the run"
     return (
-        f"Interrupted by {state.interrupted}: {done}; not updated: {', '.join(left) or 'none'}; "
-        f"run `pants backport --continue` to finish, or `pants backport --abort` to {abort}"
+        f"Interrupted by {state.interrupted}: {f'updated {moves}' if updated else 'no branch updated'}; "
+        f"not updated: {left}; run `pants backport --continue` to finish, or `pants backport --abort` to {abort}"
     )
 
 
@@ -418,12 +418,11 @@ def _start_pick(repo: GitRepo, state: _State, target: str, pick: Pick, report: R
         return ()
     files = _unmerged_files(repo)
     state.picking = False
-    if files:
-        _save_state(repo, state)
-    else:
+    if not files:
         state.pending = None
         state.head_before = None
-        _save_state(repo, state)
+    _save_state(repo, state)
+    if not files:
         reason = (proc.stderr.strip() or proc.stdout.strip() or "no output").splitlines()[0]
         raise BackportError(
             f"`git cherry-pick`: failed on {_short(pick.commit)} (got `{reason}`); "

@@ -6,6 +6,11 @@ kernel releases it when its process ends, however it ends; `lock.json` beside it
 A holder file found with the lock free was left by a process that stopped without releasing it:
 the next run takes it over and says so. The store is in git's common directory, so the worktrees
 of one repository (which share its branches and database) share one lock.
+
+A goal whose changes run in an executor process (an `InteractiveProcess` that Pants stops with the
+run) refuses early with `check_unlocked`, and the executor takes the lock itself: a lock held by the
+goal would be released when Pants drops the cancelled goal, while its executor still records where
+it stopped (and under pantsd it would name the daemon). `pants backport` does so.
 """
 
 from __future__ import annotations
