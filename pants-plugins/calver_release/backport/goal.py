@@ -2,8 +2,8 @@
 
 A thin layer over `calver_release.backport.engine`: the goal reads and plans; what writes (picking,
 `--continue`, `--abort`) runs in `calver_release.backport.executor`, started as an `InteractiveProcess`
-so that Ctrl-C and SIGTERM stop it with the run, and holding the repository's lock. A second such run
-is refused before it plans.
+so that Pants stops it when the run is cancelled (Ctrl-C; SIGTERM to the client under pantsd), and
+holding the repository's lock. A second such run is refused before it plans.
 """
 
 from __future__ import annotations
@@ -74,7 +74,8 @@ class BackportSubsystem(GoalSubsystem):
         onto each release branch in a temporary worktree inside the git directory, and moves a
         branch only once its whole series applied. A conflict stops the run, listing the
         conflicting files and the worktree to resolve them in; then `--continue` or `--abort`.
-        Ctrl-C stops the run, saying what was done and what was not; then the same.
+        Ctrl-C stops a run at once, saying which branches were updated and which not; then
+        `--continue` or `--abort` too. One such run at a time holds the repository's lock.
         Without `--to`, each commit goes to the lines its message chooses: a `Backport: X.Y, ...`
         trailer, or every maintained line for a `fix:` subject (the registry is
         `[release-version].maintained_versions_file`). `{bin_name()} backport --missing` lists
@@ -182,7 +183,8 @@ class BackportSubsystem(GoalSubsystem):
         help=softwrap(
             """
             Resume a backport stopped by a conflict, after resolving and `git add`ing the files in
-            its worktree, or stopped by Ctrl-C. Mutually exclusive with `--dry-run`, `--list`, `--missing` and `--abort`.
+            its worktree, or one stopped by Ctrl-C. Mutually exclusive with `--dry-run`, `--list`,
+            `--missing` and `--abort`.
             """
         ),
     )
@@ -411,8 +413,11 @@ def is_read_only(subsystem: BackportSubsystem) -> bool:
 
 
 def typed_command(session_values: SessionValues) -> str:
-    """The command line as the user typed it (`pants backport --to=24.09 --commit=abc123`), to name a lock's holder."""
-    return shell_command(bin_name(), *session_values[OptionsBootstrapper].args[1:])
+    """The command line as the user typed it (`pants backport --to=24.09 --commit=abc123`), to name a lock's holder.
+
+    Spelt `pants` as the engine's hints are: under pantsd `bin_name()` is not the configured name.
+    """
+    return shell_command("pants", *session_values[OptionsBootstrapper].args[1:])
 
 
 @goal_rule
