@@ -67,8 +67,11 @@ def execute(action: str, repo: GitRepo, operation: str, plan: Optional[BackportP
                 else:
                     report(record_interrupt(repo, stop.signal_name))
                 return 128 + signal.Signals[stop.signal_name].value
-    except Interrupted as stop:  # before the lock was taken: nothing ran
-        report(f"Interrupted by {stop.signal_name} before the backport started; nothing was changed")
+    except Interrupted as stop:  # while the lock was taken or released
+        report(
+            f"Interrupted by {stop.signal_name} before the backport started or as it ended; "
+            "`git log` the release branches to see which"
+        )
         return 128 + signal.Signals[stop.signal_name].value
     except (BackportError, GitError, LockHeldError) as e:
         report(str(e))
