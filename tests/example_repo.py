@@ -139,6 +139,16 @@ def interrupt_pants(build_root: Path, *args: str, started: Path, signum: int, pa
     return run.finish(signum)
 
 
+def wait_until_unlocked(build_root: Path) -> None:
+    """Wait until no goal holds the repository's lock: under pantsd a run goes on after its client was killed."""
+    holder = build_root / ".git" / "calver-release" / "lock.json"
+    for _ in range(1200):
+        if not holder.exists():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"still locked after a minute: {holder.read_text()}")
+
+
 def pantsd_pid(build_root: Path) -> int:
     """The process id of the pantsd serving `build_root` (its pid file under `.pids/`)."""
     (pid_file,) = build_root.glob(".pids/*/pantsd/pid")

@@ -14,7 +14,7 @@ from textwrap import dedent
 
 import pytest
 from conftest import git
-from example_repo import SharedExample, interrupt_pants
+from example_repo import SharedExample, interrupt_pants, wait_until_unlocked
 
 VERSIONS = "src/ai/backend/manager/models/alembic/versions"
 MAIN_HEAD = "8b2e4d6f9a01"
@@ -59,7 +59,10 @@ def alembic(example: SharedExample, tmp_path: Path) -> Path:
 
 
 def options(alembic: Path) -> dict:
-    return {"PANTS_TOPIC_SWITCH_ALEMBIC_COMMAND": f"['{alembic / 'alembic'}']", "PANTS_TOPIC_SWITCH_EXPORT": "none"}
+    return {
+        "PANTS_TOPIC_SWITCH_ALEMBIC_COMMAND": f"['{alembic / 'alembic'}']",
+        "PANTS_TOPIC_SWITCH_DB_URLS": f"{{'alembic.ini': 'sqlite:///{alembic / 'manager.sqlite'}'}}",
+    }
 
 
 def statuses(repo: Path) -> list:
@@ -70,12 +73,13 @@ def test_sigterm_under_pantsd_stops_the_upgrade_and_abort_goes_back(example: Sha
     repo = example.root
     (alembic / "slow-upgrade").touch()
     stopped = interrupt_pants(
-        repo, "topic-switch", "--to=topic-b", started=alembic / "upgrade-started", signum=signal.SIGTERM, pantsd=True,
+        repo, "topic-switch", "--to=topic-b", "--export=none", started=alembic / "upgrade-started", signum=signal.SIGTERM, pantsd=True,
         env=options(alembic),
     )
     assert stopped.exit_code != 0
     assert "Traceback" not in stopped.stderr
     # The client is gone before the executor reports: the journal says where it stopped, the next run repeats it.
+    wait_until_unlocked(repo)
     assert statuses(repo) == [("downgrade", "done", None), ("switch", "done", None), ("upgrade", "interrupted", "SIGINT")]
     assert git(repo, "branch", "--show-current") == "topic-b"
     assert (alembic / "db").read_text() == f"{MAIN_HEAD}\n"
@@ -99,7 +103,7 @@ def test_ctrl_c_without_pantsd_stops_the_downgrade_and_continue_finishes(example
     repo = example.root
     (alembic / "slow-downgrade").touch()
     stopped = interrupt_pants(
-        repo, "topic-switch", "--to=topic-b", started=alembic / "downgrade-started", signum=signal.SIGINT, pantsd=False,
+        repo, "topic-switch", "--to=topic-b", "--export=none", started=alembic / "downgrade-started", signum=signal.SIGINT, pantsd=False,
         env=options(alembic),
     )
     assert stopped.exit_code != 0
