@@ -104,6 +104,10 @@ class Step:
     seconds: Optional[float] = None
     error: Optional[str] = None
 
+    def label(self) -> str:
+        """"`switch` (git switch topic-a)": the name, and the description when it says more."""
+        return f"`{self.name}`" + (f" ({self.description})" if self.description != self.name else "")
+
 
 @dataclass(frozen=True)
 class Journal:
@@ -128,7 +132,7 @@ class Journal:
         """`step 2 `switch` (Switch to `topic-a`) was interrupted by SIGTERM` when the last run was, else None."""
         for index, step in enumerate(self.steps):
             if step.status is Status.INTERRUPTED:
-                return f"step {index + 1} `{step.name}` ({step.description}) was interrupted by {step.error}"
+                return f"step {index + 1} {step.label()} was interrupted by {step.error}"
         return None
 
     def with_step(self, index: int, **changes: Any) -> Journal:
@@ -340,7 +344,7 @@ def _record_interruption(path: Path, journal: Journal, index: Optional[int], sig
     if index is not None and journal.steps[index].status is not Status.DONE:
         journal = journal.with_step(index, status=Status.INTERRUPTED, error=signal_name)
         save_state(path, journal)
-        what = f"step {index + 1} `{journal.steps[index].name}` ({journal.steps[index].description}) stopped"
+        what = f"step {index + 1} {journal.steps[index].label()} stopped"
     else:
         what = "stopped between steps"
     done = [i for i, step in enumerate(journal.steps) if step.status is Status.DONE]
