@@ -22,7 +22,7 @@ from typing import Callable, List, Optional, Sequence, Set, Tuple
 from calver_release.release.tag import COMMANDS_OPTION, ReleasePlan
 from calver_release.runtime.files import write_atomically
 from calver_release.runtime.git import GitError, GitRepo
-from calver_release.runtime.interrupts import Interrupted, interruptible, start_in_own_group, stop_group
+from calver_release.runtime.interrupts import Interrupted, interruptible, say, start_in_own_group, stop_group
 from calver_release.runtime.schema import SchemaError, from_json
 
 Reporter = Callable[[str], None]
@@ -194,7 +194,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (ValueError, SchemaError) as e:
         print(f"PLAN_JSON: not a release plan ({e}); run `pants release-version --tag-release` instead", file=sys.stderr)
         return 2
-    return execute(plan, lambda line: print(line, file=sys.stderr, flush=True))
+    return execute(plan, say)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence, Tuple, Type, TypeVar
 
 from calver_release.runtime.files import write_atomically
-from calver_release.runtime.interrupts import Interrupted, interruptible, start_in_own_group, stop_group
+from calver_release.runtime.interrupts import Interrupted, interruptible, say, start_in_own_group, stop_group
 from calver_release.runtime.schema import SchemaError, from_json, to_json
 from calver_release.runtime.shell import mask_passwords, shell_command
 
@@ -400,15 +400,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("usage: python -m calver_release.runtime.journal run|abort JOURNAL", file=sys.stderr)
         return 2
 
-    def report(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
-
     action, path = args[0], Path(args[1])
     try:
-        return (run_journal if action == "run" else abort_journal)(path, report)
+        with interruptible():
+            return (run_journal if action == "run" else abort_journal)(path, say)
     except StateFileError as e:
-        report(str(e))
+        say(str(e))
         return 1
+    except Interrupted as e:  # before the journal was read: nothing ran
+        say(f"✕ interrupted by {e.signal_name} before any step started; nothing was changed")
+        return interrupted_exit_code(e.signal_name)
 
 
 if __name__ == "__main__":
