@@ -17,7 +17,9 @@ def plugin_package(pants_modules=()):
     )
 
 
-def plugin_tests(core=True, rules=(), e2e=False, helpers=False, core_dependencies=(), e2e_dependencies=(), shared_example=False):
+def plugin_tests(
+    core=True, rules=(), e2e=False, helpers=False, core_dependencies=(), e2e_dependencies=(), shared_example=False, own_root=()
+):
     """The tests of one package, by file name: `*_goal_test.py` and `*_rules_test.py` run the Pants
     layer through `RuleRunner`; `*_e2e_test.py` run the real `./pants` on copies of the example
     monorepo; every other `*_test.py` tests the pure core (resolve `core-tests`, with real alembic).
@@ -27,6 +29,8 @@ def plugin_tests(core=True, rules=(), e2e=False, helpers=False, core_dependencie
     `helpers` say which files the package has, so that no glob matches nothing (Pants warns).
     `shared_example`: the end-to-end tests use the `example` fixture. Those of every package run in
     one pytest process (one batch), so they share one copy of the example and its warm pantsd.
+    `own_root`: end-to-end test files that build roots of their own, kept out of that batch so they
+    run beside it.
     """
     if core:
         python_tests(
@@ -42,12 +46,15 @@ def plugin_tests(core=True, rules=(), e2e=False, helpers=False, core_dependencie
         # The end-to-end tests copy the example monorepo from the checkout (`CALVER_RELEASE_REPO`,
         # set in pants.toml, to keep its symlinks); these dependencies make Pants re-run them
         # whenever the example, the launcher or the plugin changes.
+        dependencies = ["//:example-files", "//:launcher", "//:plugin-files", *e2e_dependencies]
         python_tests(
             name="e2e",
-            sources=["*_e2e_test.py"],
-            dependencies=["//:example-files", "//:launcher", "//:plugin-files", *e2e_dependencies],
+            sources=["*_e2e_test.py", *[f"!{file}" for file in own_root]],
+            dependencies=dependencies,
             timeout=1800,
             batch_compatibility_tag="shared-example" if shared_example else None,
         )
+        if own_root:
+            python_tests(name="e2e-own-root", sources=list(own_root), dependencies=dependencies, timeout=1800)
     if helpers:
         python_sources(name="helpers", sources=["*.py", "!*_test.py"], resolve=parametrize("pants-plugins", "core-tests"))

@@ -70,6 +70,20 @@ def copy_example(tmp_path: Path) -> Path:
     return init_repo(example, ignored=[str(Path(path).relative_to(EXAMPLE)) for path in listing.splitlines()])
 
 
+def pants_env(pantsd: bool, level: str, env: Optional[Mapping[str, str]]) -> Dict[str, str]:
+    """Our environment with `env` added, pantsd on or off, at `level`.
+
+    pytest's `PYTEST_CURRENT_TEST` stays out: Pants' Python backend skips a user error when it sees it.
+    """
+    return {
+        **{name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"},
+        **(env or {}),
+        "PANTS_PANTSD": "true" if pantsd else "false",
+        "PANTS_SHOW_LOG_TARGET": "false",
+        "PANTS_LEVEL": level,
+    }
+
+
 def run_pants(
     build_root: Path,
     *args: str,
@@ -80,20 +94,59 @@ def run_pants(
 ) -> PantsRun:
     """Run the real `launcher` in `build_root` with `env` added to ours; without pantsd unless asked.
 
-    A nested Pants must not use pantsd; a test that does stops it with `stop_pantsd`. pytest's
-    `PYTEST_CURRENT_TEST` stays out: Pants' Python backend skips a user error when it sees it.
+    A nested Pants must not use pantsd; a test that does stops it with `stop_pantsd`.
     """
-    env = {
-        **{name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"},
-        **(env or {}),
-        "PANTS_PANTSD": "true" if pantsd else "false",
-        "PANTS_SHOW_LOG_TARGET": "false",
-        "PANTS_LEVEL": level,
-    }
     # A cold Pants on a busy machine can take minutes (the first run also builds PEXes or resolves
     # plugins from the package index).
-    proc = subprocess.run([launcher, *args], cwd=build_root, capture_output=True, text=True, env=env, timeout=900)
+    proc = subprocess.run(
+        [launcher, *args], cwd=build_root, capture_output=True, text=True, env=pants_env(pantsd, level, env), timeout=900
+    )
     return PantsRun(f"pants {' '.join(args)}", proc.returncode, proc.stdout, proc.stderr)
+
+
+class StartedPants:
+    """A `./pants` run in the background, to signal or to wait for (see `interrupt_pants`)."""
+
+    def __init__(self, build_root: Path, *args: str, pantsd: bool, level: str = "info", env: Optional[Mapping[str, str]] = None) -> None:
+        self.command = f"pants {' '.join(args)}"
+        self.proc = subprocess.Popen(
+            ["../../pants", *args],
+            cwd=build_root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=pants_env(pantsd, level, env),
+        )
+
+    def wait_for(self, path: Path) -> None:
+        """Wait until `path` exists: the step the test interrupts has started. Fails if the run ends first."""
+        while not path.exists():
+            assert self.proc.poll() is None, str(self.finish())
+            time.sleep(0.05)
+
+    def finish(self, signum: Optional[int] = None) -> PantsRun:
+        """Send `signum` (if any), then wait for the run to end; its result."""
+        if signum is not None:
+            self.proc.send_signal(signum)
+        stdout, stderr = self.proc.communicate(timeout=900)
+        return PantsRun(self.command, self.proc.returncode, stdout, stderr)
+
+
+def interrupt_pants(build_root: Path, *args: str, started: Path, signum: int, pantsd: bool, env: Optional[Mapping[str, str]] = None) -> PantsRun:
+    """Run `pants args...`, send `signum` to it once `started` exists (a slow step is running), and wait for it."""
+    run = StartedPants(build_root, *args, pantsd=pantsd, env=env)
+    run.wait_for(started)
+    return run.finish(signum)
+
+
+def wait_until_unlocked(build_root: Path) -> None:
+    """Wait until no goal holds the repository's lock: under pantsd a run goes on after its client was killed."""
+    holder = build_root / ".git" / "calver-release" / "lock.json"
+    for _ in range(1200):
+        if not holder.exists():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"still locked after a minute: {holder.read_text()}")
 
 
 def pantsd_pid(build_root: Path) -> int:

@@ -2,7 +2,7 @@
 
 It appends each command line to `docker.log` beside it, prints `dump.sql` for `exec ... pg_dump`
 (or fails while `dump-fails` exists), keeps what `exec ... psql` reads in `restored.sql`, and fails
-`down` while `down-fails` exists.
+`down` while `down-fails` exists; `down` touches `down-started`, then waits while `down-slow` exists.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ case " $* " in
   *" pg_dump "*) [ ! -e "$here/dump-fails" ] || { echo "pg_dump: error: connection to server failed" >&2; exit 1; }
                  cat "$here/dump.sql" ;;
   *" psql "*) cat > "$here/restored.sql" ;;
-  *" down "*) [ ! -e "$here/down-fails" ] || { echo "cannot stop container" >&2; exit 1; } ;;
+  *" down "*) [ ! -e "$here/down-fails" ] || { echo "cannot stop container" >&2; exit 1; }
+             touch "$here/down-started"; while [ -e "$here/down-slow" ]; do sleep 0.05; done ;;
 esac
 """
 

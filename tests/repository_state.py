@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Dict
+from typing import Dict, List
 
 from conftest import git
 
@@ -14,6 +14,15 @@ PANTS_FILES = (".pants.d", "BUILDROOT", "dist/")
 GIT_STATE = ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "BISECT_LOG", "index.lock", "shallow")
 """Files of the git directory that say what git is in the middle of."""
 
+LOCK_FILES = (".git/calver-release", ".git/calver-release/lock")
+"""The repository lock (and the directory it makes) that every writing run takes, refused or not."""
+
+
+def plugin_state(root: Path) -> List[str]:
+    """The plugin's state files in the git directory (journals, staged files), the repository lock aside."""
+    store = root / ".git" / "calver-release"
+    return sorted(path.name for path in store.glob("*") if path.name != "lock") if store.is_dir() else []
+
 
 def repository_state(root: Path) -> Dict[str, str]:
     """Every file of the work tree with its content (a symlink as its target, a directory as such), the
@@ -22,7 +31,7 @@ def repository_state(root: Path) -> Dict[str, str]:
     found: Dict[str, str] = {}
     for path in sorted(root.rglob("*")):
         name = path.relative_to(root).as_posix()
-        if name.startswith(PANTS_FILES):
+        if name.startswith(PANTS_FILES) or name in LOCK_FILES:
             continue
         if name.startswith(".git/") and not (
             name.startswith(".git/calver-release") or name[len(".git/") :] in GIT_STATE or "/rebase-" in f"/{name}"

@@ -27,11 +27,13 @@ from calver_release.backport import goal as backport  # noqa: E402
 from calver_release.halfstack import goal as halfstack_upgrade  # noqa: E402
 from calver_release.release import goal as release_version  # noqa: E402
 from calver_release.release import rules as release_rules  # noqa: E402
+from calver_release.runtime.sigterm import cancel_on_sigterm  # noqa: E402
 from calver_release.topic_switch import goal as topic_switch  # noqa: E402
 from calver_release.upgrade_notes import goal as upgrade_notes  # noqa: E402
 
 
 def rules():
+    cancel_on_sigterm()
     return [
         *release_rules.rules(),
         *release_version.rules(),

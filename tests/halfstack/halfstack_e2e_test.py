@@ -8,13 +8,15 @@ tested in tests/halfstack/halfstack_plan_test.py.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import signal
 from pathlib import Path
 
 import pytest
 from conftest import git
-from example_repo import SharedExample
+from example_repo import SharedExample, interrupt_pants
 from fake_docker import DUMP, install_fake_docker
 
 from calver_release.halfstack.compose import HalfstackServices, rewrite_compose
@@ -145,3 +147,28 @@ def test_empty_dump_stops_before_the_data_directory_and_continue_resumes(example
     assert (bin_dir / "docker.log").read_text() == DOCKER_LOG.splitlines(keepends=True)[0] + DOCKER_LOG
     assert (repo / "volumes/postgres-data.backup/PG_VERSION").read_text() == "15\n"
     assert (bin_dir / "restored.sql").read_text() == DUMP
+
+
+def test_ctrl_c_under_pantsd_stops_the_step_and_continue_finishes(example: SharedExample, repo: Path, bin_dir: Path) -> None:
+    (bin_dir / "down-slow").touch()
+    stopped = interrupt_pants(
+        repo, "halfstack-upgrade", "--target=2409", "--yes", started=bin_dir / "down-started", signum=signal.SIGINT, pantsd=True
+    )
+    assert stopped.exit_code != 0
+    assert "Traceback" not in stopped.stderr
+    (line,) = [line for line in stopped.messages if line.startswith("✕ ")]
+    assert line.startswith(
+        "✕ halfstack-upgrade: interrupted by SIGINT: step 3 `Stop and remove the halfstack containers` stopped; done: "
+    ), line
+    assert line.endswith("`Start the new halfstack`, `Restore `volumes/postgres-backup.sql` into database `backend``; "
+        "fix what stopped it, then run `./pants halfstack-upgrade --continue`"), line
+    steps = json.loads((repo / f"{STAGING}.json").read_text())["steps"]
+    assert [(step["status"], step["error"]) for step in steps][2] == ("interrupted", "SIGINT")
+    assert (repo / "volumes/postgres-data/PG_VERSION").read_text() == "15\n"
+
+    (bin_dir / "down-slow").unlink()
+    resumed = example.run("halfstack-upgrade", "--continue").assert_success()
+    assert "The last run stopped: step 3 `Stop and remove the halfstack containers` was interrupted by SIGINT; resuming" in resumed.messages
+    assert resumed.stdout == FINAL_MESSAGE
+    assert (bin_dir / "docker.log").read_text() == DOCKER_LOG.replace("down\n", "down\ndocker " + COMPOSE[7:] + " down\n", 1)
+    assert (repo / "volumes/postgres-data.backup/PG_VERSION").read_text() == "15\n"

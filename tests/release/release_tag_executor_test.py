@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +18,7 @@ from calver_release.release.tag import plan_release_tag
 from calver_release.release.tag_executor import execute, main
 from calver_release.release.version_file import VersionFile
 from calver_release.runtime.git import GitRepo
+from calver_release.runtime.plugin_python import module_command, module_env
 from calver_release.runtime.schema import to_json
 
 
@@ -94,3 +99,30 @@ def test_main_runs_a_plan(tmp_path: Path, capsys: pytest.CaptureFixture) -> None
     assert main([json.dumps(to_json(plan(repo)))]) == 0
     assert git(repo.root, "describe", "--tags") == "24.09.1"
     assert capsys.readouterr() == ("", "Writing VERSION: 24.09.1\nCommitting `release: 24.09.1`: VERSION\nTagging 24.09.1\n")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_release_command_puts_every_file_back(tmp_path: Path, signum: int) -> None:
+    repo = release_branch(tmp_path)
+    head = git(repo.root, "rev-parse", "HEAD")
+    slow = "echo '## 24.09.1' > CHANGELOG.md; echo '24.09.9' > changes/1.fix.md; touch started; sleep 60"
+    release = plan(repo, f"sh -c {shlex.quote(slow)}")
+    command = module_command("calver_release.release.tag_executor", json.dumps(to_json(release)))
+    proc = subprocess.Popen(command, cwd=repo.root, env={**os.environ, **module_env()}, stderr=subprocess.PIPE, text=True)
+    while not (repo.root / "started").exists():
+        assert proc.poll() is None
+        time.sleep(0.02)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    name = signal.Signals(signum).name
+    assert proc.returncode == 128 + signum
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == (
+        f"`--tag-release`: interrupted by {name}; nothing was committed or tagged: `VERSION` holds `24.09.0` and "
+        f"`24.09` is at `{head[:12]}` again; run again when ready"
+    )
+    assert (repo.root / "VERSION").read_text() == "24.09.0\n"
+    assert (repo.root / "changes/1.fix.md").read_text() == "Fix the login\n"
+    assert not (repo.root / "CHANGELOG.md").exists()
+    assert git(repo.root, "status", "--porcelain") == ""
+    assert git(repo.root, "tag") == ""

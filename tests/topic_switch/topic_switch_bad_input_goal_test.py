@@ -14,6 +14,7 @@ from typing import Callable, Dict, Optional
 
 import pytest
 from conftest import git, init_repo, run_goal
+from repository_state import plugin_state
 from pants.testutil.rule_runner import GoalRuleResult, RuleRunner
 
 from calver_release.topic_switch.goal import TopicSwitchGoal
@@ -307,7 +308,7 @@ def test_a_refused_run_leaves_no_journal(rule_runner: RuleRunner, repo: Path) ->
     """The issue's case: a backup into a missing directory used to fail at step 1 and leave a journal."""
     result = switch(rule_runner, "--to=topic-b", "--backup-db=/nonexistent/dir/b.sql", SQLITE)
     assert result.exit_code == 1
-    assert not (repo / ".git/calver-release").exists()
+    assert plugin_state(repo) == []
     dry = switch(rule_runner, "--to=topic-b", "--dry-run")
     assert (dry.exit_code, dry.stdout.splitlines()[0]) == (0, "Plan: switch `topic-a` -> `topic-b` (dry run: nothing was changed)")
 

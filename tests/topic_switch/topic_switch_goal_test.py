@@ -12,6 +12,7 @@ from textwrap import dedent
 
 import pytest
 from conftest import git, init_repo, run_goal
+from repository_state import plugin_state
 from pants.testutil.rule_runner import GoalRuleResult, RuleRunner
 
 from calver_release.topic_switch.goal import TopicSwitchGoal
@@ -76,7 +77,7 @@ def test_bad_input_is_one_line_and_changes_nothing(rule_runner: RuleRunner, repo
     result = switch(rule_runner, *args)
     assert (result.exit_code, result.stdout, result.stderr) == (1, "", error.format(git=repo / ".git") + "\n")
     assert (git(repo, "for-each-ref"), git(repo, "branch", "--show-current")) == (refs, "topic-a")
-    assert not (repo / ".git/calver-release").exists()
+    assert plugin_state(repo) == []
 
 
 def test_dry_run_prints_the_plan_as_text(rule_runner: RuleRunner, repo: Path) -> None:

@@ -520,3 +520,46 @@ def test_release_advice_names_release_branches_in_either_spelling(branch: str, t
         else f"note: release branches are safer in a separate clone (`git worktree add ../{release} {release}`) "
         "than switched to and from in the development checkout"
     )
+
+
+
+def stashed_switch(tmp_path: Path) -> Tuple[Path, Path]:
+    """An autostashed switch `topic-a` -> `topic-b` that ran, its journal kept as a stopped run leaves it,
+    then a `git stash push` of the user's own on top; the repository and the journal."""
+    repo = make_repo(tmp_path, BASE, {"topic-a": [], "topic-b": []}, extra={"topic-a": {"app.py": "a\n"}})
+    git(repo, "switch", "-q", "topic-a")
+    (repo / "app.py").write_text("edited\n")
+    s = settings(repo, "topic-b", tmp_path, autostash=True)
+    journal = build_plan(s, dict(os.environ)).journal(s)
+    path = journal_path(repo)
+    save_state(path, replace(journal, steps=tuple(replace(step, status=DONE) for step in journal.steps)))
+    for command in [c for step in journal.steps for c in step.commands]:
+        assert subprocess.run(command.argv, cwd=repo, env={**os.environ, **command.env}, timeout=120).returncode == 0
+    (repo / "notes.txt").write_text("mine\n")
+    git(repo, "add", "notes.txt")
+    git(repo, "stash", "push", "-q", "-m", "my own")
+    return repo, path
+
+
+def test_abort_pops_the_autostash_not_the_users_newer_stash(tmp_path: Path) -> None:
+    repo, path = stashed_switch(tmp_path)
+    assert abort_journal(path, lambda line: None) == 0
+    assert git(repo, "branch", "--show-current") == "topic-a"
+    assert (repo / "app.py").read_text() == "edited\n"
+    assert git(repo, "stash", "list").endswith(": On topic-b: my own")
+    assert len(git(repo, "stash", "list").splitlines()) == 1
+
+
+def test_abort_refuses_when_the_autostash_is_gone(tmp_path: Path) -> None:
+    repo, path = stashed_switch(tmp_path)
+    commit = git(repo, "rev-parse", "stash@{1}")
+    git(repo, "stash", "drop", "-q", "stash@{1}")
+    lines: List[str] = []
+    assert abort_journal(path, lines.append) == 1
+    assert lines[-1] == (
+        "✕ Undoing git switch topic-b failed (exit code 1: error: `git stash list`: the switch's stash entry is gone "
+        f"(got no entry with commit `{commit[:12]}`); if you dropped it by mistake, `git stash apply {commit}` may "
+        f"still restore it; then delete `{path.parent / 'topic-switch' / 'autostash'}` and run `--abort` again); "
+        "fix it and run --abort again"
+    )
+    assert git(repo, "stash", "list").endswith(": On topic-b: my own")

@@ -9,6 +9,7 @@ Pants restart the goal halfway. A failed step stops the run; `--continue` resume
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import sys
@@ -19,6 +20,7 @@ from pants.base.build_root import BuildRoot
 from pants.engine.console import Console
 from pants.engine.env_vars import CompleteEnvironmentVars
 from pants.engine.goal import Goal, GoalSubsystem
+from pants.engine.internals.session import SessionValues
 from pants.engine.rules import collect_rules, goal_rule
 from pants.option.option_types import BoolOption, StrOption
 from pants.util.docutil import bin_name
@@ -41,9 +43,11 @@ from calver_release.halfstack.plan import (
     target_compose_file,
 )
 from calver_release.halfstack.subsystem import HalfstackSubsystem
+from calver_release.runtime.compat import typed_command
 from calver_release.runtime.executor import run_executor
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.runtime.journal import Journal, StateFileError, StateStore, Status, load_journal, save_state
+from calver_release.runtime.lock import LockHeldError, repository_lock
 from calver_release.runtime.paths import PathError, check_own_path, write_target
 from calver_release.runtime.preflight import check_state_directory
 from calver_release.runtime.shell import shell_command
@@ -163,12 +167,17 @@ def relative_to(path: Path, build_root: Path) -> str:
 
 
 async def execute(console: Console, journal_file: Path, report: HalfstackReport, env: Mapping[str, str]) -> int:
-    """Run the journal's executor in the foreground; print where the backups are, or which step failed."""
+    """Run the journal's executor in the foreground; print where the backups are, or which step failed.
+
+    After an interruption (Pants cancelled the executor: -1) nothing more runs: the executor said where it stopped.
+    """
     exit_code = await run_executor("run", journal_file, env)
     if exit_code == 0:
         console.print_stdout(final_message(report))
         return 0
     journal = load_journal(journal_file)
+    if exit_code < 0 or (journal and journal.interruption()):
+        return exit_code
     steps = journal.steps if journal else ()
     failed = next((i for i, step in enumerate(steps) if step.status is not Status.DONE), 0)
     reason = steps[failed].error if steps and steps[failed].error else f"exit code {exit_code}"
@@ -219,6 +228,9 @@ async def start(
     staging.mkdir(parents=True)
     (staging / "previous.yml").write_text(current_text, encoding="utf-8")
     (staging / "new.yml").write_text(rewrite.text, encoding="utf-8")
+    journal = dataclasses.replace(
+        journal, next_commands=f"fix what stopped it, then run `{bin_name()} halfstack-upgrade --continue`"
+    )
     save_state(journal_file, journal)
     console.print_stderr(text)
     return await execute(console, journal_file, journal.plan, env)
@@ -274,8 +286,37 @@ async def resume(
     except GitError as e:
         console.print_stderr(str(e))
         return 1
+    interruption = journal.interruption()
+    if interruption:
+        console.print_stderr(f"The last run stopped: {interruption}; resuming")
     console.print_stderr(text)
     return await execute(console, journal_file, journal.plan, env)
+
+
+async def upgrade(
+    console: Console,
+    goal: HalfstackUpgradeSubsystem,
+    halfstack: HalfstackSubsystem,
+    root: Path,
+    journal_file: Path,
+    env: Mapping[str, str],
+) -> int:
+    """Start or resume an upgrade (under the repository's lock unless `--dry-run`); the exit code."""
+    try:
+        existing = load_journal(journal_file, HalfstackReport, recovery(relative_to(journal_file.parent / OPERATION, root)))
+    except StateFileError as e:
+        console.print_stderr(str(e))
+        return 1
+    if goal.resume:
+        return await resume(console, goal, journal_file, existing, env)
+    if existing is not None:
+        stopped = f"; its {existing.interruption()}" if existing.interruption() else ""
+        console.print_stderr(
+            f"`{journal_file}`: an upgrade to `{existing.plan.target_file}` is in progress (got its journal{stopped}); "
+            f"resume it with `{bin_name()} halfstack-upgrade --continue`"
+        )
+        return 1
+    return await start(console, goal, halfstack, root, journal_file, env)
 
 
 @goal_rule
@@ -285,6 +326,7 @@ async def halfstack_upgrade(
     halfstack: HalfstackSubsystem,
     build_root: BuildRoot,
     caller_env: CompleteEnvironmentVars,
+    session: SessionValues,
 ) -> HalfstackUpgradeGoal:
     root = Path(build_root.path)
     env = passed_env(caller_env)
@@ -299,20 +341,18 @@ async def halfstack_upgrade(
     except GitError as e:
         console.print_stderr(str(e))
         return HalfstackUpgradeGoal(exit_code=1)
+    if goal.dry_run:
+        return HalfstackUpgradeGoal(exit_code=await upgrade(console, goal, halfstack, root, journal_file, env))
     try:
-        existing = load_journal(journal_file, HalfstackReport, recovery(relative_to(journal_file.parent / OPERATION, root)))
-    except StateFileError as e:
+        check_state_directory(journal_file.parent)
+        with repository_lock(journal_file.parent, typed_command(session)) as note:
+            if note:
+                console.print_stderr(note)
+            return HalfstackUpgradeGoal(exit_code=await upgrade(console, goal, halfstack, root, journal_file, env))
+    except (LockHeldError, GitError) as e:
         console.print_stderr(str(e))
         return HalfstackUpgradeGoal(exit_code=1)
-    if goal.resume:
-        return HalfstackUpgradeGoal(exit_code=await resume(console, goal, journal_file, existing, env))
-    if existing is not None:
-        console.print_stderr(
-            f"`{journal_file}`: an upgrade to `{existing.plan.target_file}` is in progress (got its journal); "
-            f"resume it with `{bin_name()} halfstack-upgrade --continue`"
-        )
-        return HalfstackUpgradeGoal(exit_code=1)
-    return HalfstackUpgradeGoal(exit_code=await start(console, goal, halfstack, root, journal_file, env))
+
 
 
 def rules():

@@ -16,6 +16,7 @@ from pants.engine.console import Console
 from pants.engine.env_vars import CompleteEnvironmentVars
 from pants.engine.fs import PathGlobs
 from pants.engine.goal import Goal
+from pants.engine.internals.session import SessionValues
 from pants.engine.rules import collect_rules, goal_rule
 from pants.util.docutil import bin_name
 
@@ -54,11 +55,13 @@ from calver_release.release.rules import DistributionVersion, distribution_versi
 from calver_release.release.subsystem import OutputFormat, ReleaseVersionSubsystem
 from calver_release.release.tag import FileWrite, ReleaseTagError, plan_release_tag, release_report
 from calver_release.release.version_file import VersionFile, VersionFileError, VersionFileRequest
-from calver_release.runtime.compat import all_targets, read_files, version_file
+from calver_release.runtime.compat import all_targets, read_files, typed_command, version_file
 from calver_release.runtime.executor import run_module, write_file
 from calver_release.runtime.git import GitError, GitRepo
+from calver_release.runtime.journal import StateStore
+from calver_release.runtime.lock import LockHeldError, repository_lock
 from calver_release.runtime.paths import PathError, repository_file, write_target
-from calver_release.runtime.preflight import check_repository_state
+from calver_release.runtime.preflight import check_repository_state, check_state_directory
 from calver_release.runtime.schema import to_json
 from calver_release.runtime.shell import shell_command
 
@@ -359,14 +362,79 @@ def maintained_lines(subsystem: ReleaseVersionSubsystem, repo: GitRepo, today: d
     return describe_registry(registry, today)
 
 
+def changes_repository(subsystem: ReleaseVersionSubsystem) -> bool:
+    """Whether the run writes (and so holds the repository's lock): `--set`, `--bump`, `--cut-release`, `--tag-release`."""
+    if subsystem.tag_release or subsystem.cut_release:
+        return not subsystem.dry_run
+    return not subsystem.check and (subsystem.set_version is not None or subsystem.bump is not None)
+
+
+async def version_action(
+    console: Console,
+    subsystem: ReleaseVersionSubsystem,
+    repo: GitRepo,
+    env: CompleteEnvironmentVars,
+    today: Optional[date],
+) -> int:
+    """Print, check, set, bump, cut or tag (under the repository's lock when it writes); the exit code."""
+    scheme = subsystem.scheme
+    try:
+        path = version_file_path(subsystem, repo.root)
+    except PathError as e:
+        console.print_stderr(str(e))
+        return 1
+    file = await version_file(VersionFileRequest(path))
+    try:
+        current = file.parse()
+        new = requested_version(subsystem, current)
+        warning = set_warning(subsystem, new)
+    except (VersionFileError, VersionError) as e:
+        console.print_stderr(str(e))
+        return 1
+    if warning:
+        console.print_stderr(warning)
+
+    if subsystem.tag_release and today is not None:
+        return await tag_release(console, subsystem, repo, file, current, new, dict(env), today)
+    if subsystem.cut_release and today is not None:
+        return await cut_release(console, subsystem, repo, file, current, today)
+    if subsystem.check:
+        problems, components = await find_problems(subsystem, repo, file, current)
+        for problem in problems:
+            console.print_stderr(problem)
+        if subsystem.output_format is OutputFormat.JSON:
+            console.print_stdout(render_json(current, components, problems))
+        return 1 if problems else 0
+    if new is None and subsystem.output_format is OutputFormat.JSON:
+        components, conflicts = distribution_versions(
+            await all_targets(), subsystem.independent_distributions, current
+        )
+        for conflict in conflicts:
+            console.print_stderr(conflict)
+        if not conflicts:
+            console.print_stdout(render_json(current, components))
+        return 1 if conflicts else 0
+    if new is None:
+        console.print_stdout(render_version(current, subsystem.output_format))
+        return 0
+
+    try:
+        await write_version(file.path, repo.root / file.path, new.canonical(scheme) + "\n", repo.process_env())
+    except VersionFileError as e:
+        console.print_stderr(str(e))
+        return 1
+    console.print_stdout(f"{current.written()} -> {new.canonical(scheme)}")
+    return 0
+
+
 @goal_rule
 async def release_version(
     console: Console,
     subsystem: ReleaseVersionSubsystem,
     build_root: BuildRoot,
     env: CompleteEnvironmentVars,
+    session: SessionValues,
 ) -> ReleaseVersionGoal:
-    scheme = subsystem.scheme
     repo = GitRepo(Path(build_root.path), dict(env))
     if subsystem.lts and not (subsystem.cut_release or subsystem.tag_release):
         console.print_stderr(
@@ -387,57 +455,23 @@ async def release_version(
     except (RegistryError, GitError) as e:
         console.print_stderr(str(e))
         return ReleaseVersionGoal(exit_code=1)
+    if not changes_repository(subsystem):
+        return ReleaseVersionGoal(exit_code=await version_action(console, subsystem, repo, env, today))
     try:
-        path = version_file_path(subsystem, repo.root)
-    except PathError as e:
+        root = StateStore(repo.git_dir()).root
+    except GitError:
+        # Outside a git repository there is no store to keep a lock in, nor a repository to share.
+        return ReleaseVersionGoal(exit_code=await version_action(console, subsystem, repo, env, today))
+    try:
+        check_state_directory(root)
+        with repository_lock(root, typed_command(session)) as note:
+            if note:
+                console.print_stderr(note)
+            return ReleaseVersionGoal(exit_code=await version_action(console, subsystem, repo, env, today))
+    except (LockHeldError, GitError) as e:
         console.print_stderr(str(e))
         return ReleaseVersionGoal(exit_code=1)
-    file = await version_file(VersionFileRequest(path))
-    try:
-        current = file.parse()
-        new = requested_version(subsystem, current)
-        warning = set_warning(subsystem, new)
-    except (VersionFileError, VersionError) as e:
-        console.print_stderr(str(e))
-        return ReleaseVersionGoal(exit_code=1)
-    if warning:
-        console.print_stderr(warning)
 
-    if subsystem.tag_release and today is not None:
-        return ReleaseVersionGoal(
-            exit_code=await tag_release(console, subsystem, repo, file, current, new, dict(env), today)
-        )
-    if subsystem.cut_release and today is not None:
-        return ReleaseVersionGoal(
-            exit_code=await cut_release(console, subsystem, repo, file, current, today)
-        )
-    if subsystem.check:
-        problems, components = await find_problems(subsystem, repo, file, current)
-        for problem in problems:
-            console.print_stderr(problem)
-        if subsystem.output_format is OutputFormat.JSON:
-            console.print_stdout(render_json(current, components, problems))
-        return ReleaseVersionGoal(exit_code=1 if problems else 0)
-    if new is None and subsystem.output_format is OutputFormat.JSON:
-        components, conflicts = distribution_versions(
-            await all_targets(), subsystem.independent_distributions, current
-        )
-        for conflict in conflicts:
-            console.print_stderr(conflict)
-        if not conflicts:
-            console.print_stdout(render_json(current, components))
-        return ReleaseVersionGoal(exit_code=1 if conflicts else 0)
-    if new is None:
-        console.print_stdout(render_version(current, subsystem.output_format))
-        return ReleaseVersionGoal(exit_code=0)
-
-    try:
-        await write_version(file.path, repo.root / file.path, new.canonical(scheme) + "\n", repo.process_env())
-    except VersionFileError as e:
-        console.print_stderr(str(e))
-        return ReleaseVersionGoal(exit_code=1)
-    console.print_stdout(f"{current.written()} -> {new.canonical(scheme)}")
-    return ReleaseVersionGoal(exit_code=0)
 
 
 def rules():

@@ -3,8 +3,10 @@
 `python -m calver_release.release.tag_executor PLAN_JSON` is what `--tag-release` starts (as one
 `InteractiveProcess`, so Pants does not restart the goal when the files change). A failure at any
 step puts everything back: the written files get their old text, the files the commands changed
-or created are restored or removed, a release commit already made is undone. Its one-line report
-is read back from the repository, never taken from the plan.
+or created are restored or removed, a release commit already made is undone. Ctrl-C or SIGTERM
+is such a failure: the command in flight is stopped with its process group, everything is put
+back and the exit code is 128 + the signal. Its one-line report is read back from the repository,
+never taken from the plan.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import subprocess
+import signal
 import sys
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Set, Tuple
@@ -20,6 +22,7 @@ from typing import Callable, List, Optional, Sequence, Set, Tuple
 from calver_release.release.tag import COMMANDS_OPTION, ReleasePlan
 from calver_release.runtime.files import write_atomically
 from calver_release.runtime.git import GitError, GitRepo
+from calver_release.runtime.interrupts import Interrupted, interruptible, say, start_in_own_group, stop_group
 from calver_release.runtime.schema import SchemaError, from_json
 
 Reporter = Callable[[str], None]
@@ -51,16 +54,24 @@ def untracked(repo: GitRepo) -> Set[str]:
 
 
 def run_command(argv: Sequence[str], plan: ReleasePlan) -> None:
-    """Run one release command in the build root with the caller's environment; its output goes to stderr."""
+    """Run one release command in the build root with the caller's environment; its output goes to stderr.
+
+    It runs in a process group of its own, stopped as a whole when the executor is interrupted.
+    """
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     if plan.pythonpath is not None:
         env["PYTHONPATH"] = plan.pythonpath
     command = shlex.join(argv)
     try:
-        code = subprocess.run(list(argv), cwd=plan.build_root, env=env, stdout=2).returncode
+        proc = start_in_own_group(list(argv), cwd=plan.build_root, env=env, stdout=2)
     except OSError as e:
         raise ReleaseStepError(f"{COMMANDS_OPTION}: `{command}` could not start ({e.strerror})") from None
+    try:
+        code = proc.wait()
+    except Interrupted:
+        stop_group(proc)
+        raise
     if code != 0:
         raise ReleaseStepError(f"{COMMANDS_OPTION}: `{command}` failed (exit code {code})")
 
@@ -139,28 +150,38 @@ def unchanged(plan: ReleasePlan, repo: GitRepo) -> bool:
 
 
 def execute(plan: ReleasePlan, report: Reporter) -> int:
-    """Carry out `plan`; 0 on success, 1 after a failure that was undone (reported in one line)."""
+    """Carry out `plan`; 0 on success, 1 after a failure that was undone (reported in one line), 128 + the
+    signal after an interruption that was undone."""
     repo = GitRepo(Path(plan.build_root))
-    before = untracked(repo)
+    before: Optional[Set[str]] = None
+    code = 1
     try:
-        release(plan, repo, before, report)
-        return 0
+        with interruptible():
+            before = untracked(repo)
+            release(plan, repo, before, report)
+            return 0
     except (ReleaseStepError, OSError) as e:
         failure = str(e) if isinstance(e, ReleaseStepError) else f"`--tag-release`: {e}"
+    except Interrupted as e:
+        failure, code = f"`--tag-release`: interrupted by {e.signal_name}", 128 + int(getattr(signal, e.signal_name))
+    if before is None:
+        report(f"{failure} before it changed anything; run again when ready")
+        return code
     try:
         restore(plan, repo, before)
     except (GitError, OSError) as e:
         report(f"{failure}; restoring failed too ({e}): {read_back(plan, repo)}; check `git status` and the tag")
-        return 1
+        return code
     if unchanged(plan, repo):
-        report(f"{failure}; nothing was committed or tagged: {read_back(plan, repo)} again; fix the cause and run again")
+        cause = "run again when ready" if code != 1 else "fix the cause and run again"
+        report(f"{failure}; nothing was committed or tagged: {read_back(plan, repo)} again; {cause}")
     else:
         report(
             f"{failure}; the files were restored, but the refs are not where the run started (`{plan.branch}` at "
             f"`{plan.head[:12]}`, no tag `{plan.tag}`): {read_back(plan, repo)}; check `git log` and `git tag`, "
             "then run again"
         )
-    return 1
+    return code
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -173,7 +194,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (ValueError, SchemaError) as e:
         print(f"PLAN_JSON: not a release plan ({e}); run `pants release-version --tag-release` instead", file=sys.stderr)
         return 2
-    return execute(plan, lambda line: print(line, file=sys.stderr, flush=True))
+    return execute(plan, say)
 
 
 if __name__ == "__main__":

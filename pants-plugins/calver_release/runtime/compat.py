@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from pants.backend.python.util_rules.package_dists import SetupKwargs
 from pants.engine.fs import DigestContents, PathGlobs, Snapshot
+from pants.engine.internals.session import SessionValues
 from pants.engine.process import InteractiveProcess, InteractiveProcessResult
 from pants.engine.rules import Effect, Get
 from pants.engine.target import AllTargets, TransitiveTargets, TransitiveTargetsRequest
+from pants.option.options_bootstrapper import OptionsBootstrapper
+from pants.util.docutil import bin_name
 
 from calver_release.release.extension import CalverSetupKwargsRequest
 from calver_release.release.version_file import VersionFile, VersionFileRequest
+from calver_release.runtime.shell import shell_command
 
 
 async def read_files(globs: PathGlobs) -> DigestContents:
@@ -50,3 +54,8 @@ async def version_file(request: VersionFileRequest) -> VersionFile:
 async def extended_setup_kwargs(request: CalverSetupKwargsRequest) -> SetupKwargs:
     """Run one member of the stamping extension point."""
     return await Get(SetupKwargs, CalverSetupKwargsRequest, request)
+
+
+def typed_command(session: SessionValues) -> str:
+    """The command line as the user typed it (`pants topic-switch --to=topic-a`), safe to paste."""
+    return shell_command(bin_name(), *session[OptionsBootstrapper].args[1:])

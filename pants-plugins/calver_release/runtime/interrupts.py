@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any, Dict, Iterator, Optional
@@ -98,4 +99,12 @@ def _signal_group(proc: subprocess.Popen, signum: int) -> None:
     try:
         os.killpg(proc.pid, signum)
     except ProcessLookupError:
+        pass
+
+
+def say(line: str) -> None:
+    """Print a line on stderr; one that cannot reach a terminal gone with a killed Pants client is lost, no more."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except OSError:
         pass

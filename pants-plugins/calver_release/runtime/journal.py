@@ -5,7 +5,8 @@ its plan, saves it as a journal of steps in the `StateStore`, and starts this mo
 foreground process (`python -m calver_release.runtime.journal run|abort JOURNAL`). The executor
 marks each step `running` before it starts and `done` or `failed` after, so a failure or a killed
 process leaves a state that `--continue` resumes from the first unfinished step and `--abort`
-undoes, newest first. Running the steps outside the Pants engine also keeps Pants from restarting
+undoes, newest first. Ctrl-C or SIGTERM stops the step's command with its process group, marks
+the step `interrupted` with the signal, runs nothing more and says so in one line. Running the steps outside the Pants engine also keeps Pants from restarting
 the goal when a step changes files under the build root (`git switch` does).
 """
 
@@ -15,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence, Tuple, Type, TypeVar
 
 from calver_release.runtime.files import write_atomically
+from calver_release.runtime.interrupts import Interrupted, interruptible, say, start_in_own_group, stop_group
 from calver_release.runtime.schema import SchemaError, from_json, to_json
 from calver_release.runtime.shell import mask_passwords, shell_command
 
@@ -62,12 +65,13 @@ def failure_reason(output: str) -> str:
 
 
 class Status(Enum):
-    """Where a step is: not started, started (and maybe killed), finished, or failed."""
+    """Where a step is: not started, started (and maybe killed), finished, failed, or stopped by a signal."""
 
     PENDING = "pending"
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    INTERRUPTED = "interrupted"
 
 
 class StateFileError(RuntimeError):
@@ -100,15 +104,21 @@ class Step:
     seconds: Optional[float] = None
     error: Optional[str] = None
 
+    def label(self) -> str:
+        """"`switch` (git switch topic-a)": the name, and the description when it says more."""
+        return f"`{self.name}`" + (f" ({self.description})" if self.description != self.name else "")
+
 
 @dataclass(frozen=True)
 class Journal:
-    """An operation in progress: its steps, and its plan (the goal's own report type, JSON on disk)."""
+    """An operation in progress: its steps, its plan (the goal's own report type, JSON on disk), and
+    what the user can run after it stopped (`next_commands`: "run `pants topic-switch --continue` ...")."""
 
     operation: str
     build_root: str
     steps: Tuple[Step, ...]
     plan: Any = None
+    next_commands: str = ""
 
     def pending(self) -> Tuple[int, ...]:
         """The indices of the steps not done yet."""
@@ -116,7 +126,14 @@ class Journal:
 
     def stopped(self) -> Optional[Step]:
         """The step that failed or was interrupted, if any."""
-        return next((s for s in self.steps if s.status in (Status.FAILED, Status.RUNNING)), None)
+        return next((s for s in self.steps if s.status in (Status.FAILED, Status.RUNNING, Status.INTERRUPTED)), None)
+
+    def interruption(self) -> Optional[str]:
+        """`step 2 `switch` (Switch to `topic-a`) was interrupted by SIGTERM` when the last run was, else None."""
+        for index, step in enumerate(self.steps):
+            if step.status is Status.INTERRUPTED:
+                return f"step {index + 1} {step.label()} was interrupted by {step.error}"
+        return None
 
     def with_step(self, index: int, **changes: Any) -> Journal:
         steps = list(self.steps)
@@ -232,16 +249,33 @@ def run_command(command: Command, build_root: str) -> Tuple[int, str]:
     """Run one command: its exit code and the stderr line that says why it failed (`failure_reason`).
 
     Its stdout goes to file descriptor 2 with the progress lines, keeping stdout for results; its
-    stderr is copied there line by line.
+    stderr is copied there line by line. It runs in a process group of its own, stopped as a whole
+    when the executor is interrupted.
     """
     env = {**os.environ, **command.env}
     last = ""
-    with subprocess.Popen(list(command.argv), cwd=command.cwd or build_root, env=env, stdout=2, stderr=subprocess.PIPE) as proc:
+    proc = start_in_own_group(list(command.argv), cwd=command.cwd or build_root, env=env, stdout=2, stderr=subprocess.PIPE)
+    try:
         assert proc.stderr is not None
         for raw in proc.stderr:
-            os.write(2, raw)
+            _copy_to_stderr(raw)
             last = failure_reason(f"{last}\n{raw.decode(errors='replace')}")
+        proc.wait()
+    except Interrupted:
+        stop_group(proc)
+        raise
+    finally:
+        if proc.stderr is not None:
+            proc.stderr.close()
     return proc.returncode, last
+
+
+def _copy_to_stderr(raw: bytes) -> None:
+    """Copy a line of a command's output; a terminal that went away (the Pants client killed) loses it."""
+    try:
+        os.write(2, raw)
+    except OSError:
+        pass
 
 
 CANNOT_START = 127
@@ -263,30 +297,62 @@ def _run_all(commands: Sequence[Command], build_root: str, run: Runner) -> Tuple
     return 0, None
 
 
+def interrupted_exit_code(signal_name: str) -> int:
+    """The exit code of a run stopped by a signal, as a shell reports it: 128 + its number (130 for SIGINT)."""
+    return 128 + int(getattr(signal, signal_name))
+
+
+def _names(journal: Journal, indices: Sequence[int]) -> str:
+    return ", ".join(f"`{journal.steps[i].name}`" for i in indices) or "none"
+
+
 def run_journal(path: Path, report: Reporter, run: Runner = run_command) -> int:
     """Run every unfinished step in order, journaling each; 0 when all are done (the journal is then deleted).
 
     A step found `running` was interrupted (the process was killed) and is run again: steps are
-    written to be repeatable (explicit alembic targets, `git switch`, `export`).
+    written to be repeatable (explicit alembic targets, `git switch`, `export`). SIGINT, SIGTERM or
+    SIGHUP stops the step in flight, records it `interrupted` and runs nothing more: 128 + the signal.
     """
     journal = _require(path)
     total = len(journal.steps)
-    for index in journal.pending():
-        step = journal.steps[index]
-        journal = journal.with_step(index, status=Status.RUNNING, error=None)
-        save_state(path, journal)
-        report(f"[{index + 1}/{total}] {step.description} ...")
-        started = time.monotonic()
-        code, error = _run_all(step.commands, journal.build_root, run)
-        seconds = round(time.monotonic() - started, 2)
-        journal = journal.with_step(index, status=Status.FAILED if code else Status.DONE, seconds=seconds, error=error)
-        save_state(path, journal)
-        if code:
-            report(f"✕ [{index + 1}/{total}] {step.description} failed ({error}) after {seconds:.1f}s")
-            return code
-        report(f"✓ [{index + 1}/{total}] {step.description} done in {seconds:.1f}s")
+    index: Optional[int] = None
+    try:
+        with interruptible():
+            for index in journal.pending():
+                step = journal.steps[index]
+                journal = journal.with_step(index, status=Status.RUNNING, error=None)
+                save_state(path, journal)
+                report(f"[{index + 1}/{total}] {step.description} ...")
+                started = time.monotonic()
+                code, error = _run_all(step.commands, journal.build_root, run)
+                seconds = round(time.monotonic() - started, 2)
+                status = Status.FAILED if code else Status.DONE
+                journal = journal.with_step(index, status=status, seconds=seconds, error=error)
+                save_state(path, journal)
+                if code:
+                    report(f"✕ [{index + 1}/{total}] {step.description} failed ({error}) after {seconds:.1f}s")
+                    return code
+                report(f"✓ [{index + 1}/{total}] {step.description} done in {seconds:.1f}s")
+    except Interrupted as e:
+        return _record_interruption(path, journal, index, e.signal_name, report)
     path.unlink()
     return 0
+
+
+def _record_interruption(path: Path, journal: Journal, index: Optional[int], signal_name: str, report: Reporter) -> int:
+    """Mark the step in flight `interrupted` (a step already done stays done) and say where the run stopped."""
+    if index is not None and journal.steps[index].status is not Status.DONE:
+        journal = journal.with_step(index, status=Status.INTERRUPTED, error=signal_name)
+        save_state(path, journal)
+        what = f"step {index + 1} {journal.steps[index].label()} stopped"
+    else:
+        what = "stopped between steps"
+    done = [i for i, step in enumerate(journal.steps) if step.status is Status.DONE]
+    report(
+        f"✕ {journal.operation}: interrupted by {signal_name}: {what}; done: {_names(journal, done)}; not run: "
+        f"{_names(journal, [i for i in journal.pending() if i != index])}; {journal.next_commands}".rstrip("; ")
+    )
+    return interrupted_exit_code(signal_name)
 
 
 def abort_journal(path: Path, report: Reporter, run: Runner = run_command) -> int:
@@ -296,18 +362,27 @@ def abort_journal(path: Path, report: Reporter, run: Runner = run_command) -> in
     """
     journal = _require(path)
     started = [i for i, step in enumerate(journal.steps) if step.status is not Status.PENDING]
-    for index in reversed(started):
-        step = journal.steps[index]
-        if step.undo:
-            report(f"Undoing: {step.description} ...")
-            code, error = _run_all(step.undo, journal.build_root, run)
-            if code:
-                save_state(path, journal.with_step(index, error=f"undo: {error}"))
-                report(f"✕ Undoing {step.description} failed ({error}); fix it and run --abort again")
-                return code
-            report(f"✓ Undone: {step.description}")
-        journal = journal.with_step(index, status=Status.PENDING, error=None)
-        save_state(path, journal)
+    try:
+        with interruptible():
+            for index in reversed(started):
+                step = journal.steps[index]
+                if step.undo:
+                    report(f"Undoing: {step.description} ...")
+                    code, error = _run_all(step.undo, journal.build_root, run)
+                    if code:
+                        save_state(path, journal.with_step(index, error=f"undo: {error}"))
+                        report(f"✕ Undoing {step.description} failed ({error}); fix it and run --abort again")
+                        return code
+                    report(f"✓ Undone: {step.description}")
+                journal = journal.with_step(index, status=Status.PENDING, error=None)
+                save_state(path, journal)
+    except Interrupted as e:
+        left = [i for i, step in enumerate(journal.steps) if step.status is not Status.PENDING]
+        report(
+            f"✕ {journal.operation} --abort: interrupted by {e.signal_name}; still to undo: {_names(journal, left)}; "
+            "run the same `--abort` again to finish going back"
+        )
+        return interrupted_exit_code(e.signal_name)
     path.unlink()
     return 0
 
@@ -325,15 +400,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("usage: python -m calver_release.runtime.journal run|abort JOURNAL", file=sys.stderr)
         return 2
 
-    def report(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
-
     action, path = args[0], Path(args[1])
     try:
-        return (run_journal if action == "run" else abort_journal)(path, report)
+        with interruptible():
+            return (run_journal if action == "run" else abort_journal)(path, say)
     except StateFileError as e:
-        report(str(e))
+        say(str(e))
         return 1
+    except Interrupted as e:  # before the journal was read: nothing ran
+        say(f"✕ interrupted by {e.signal_name} before any step started; nothing was changed")
+        return interrupted_exit_code(e.signal_name)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,21 @@ run, `--continue` and `--abort` included. The lock is a `flock` on `<state store
 kernel releases it when its process ends, however it ends; `lock.json` beside it names the holder.
 A holder file found with the lock free was left by a process that stopped without releasing it:
 the next run takes it over and says so. The store is in git's common directory, so the worktrees
-of one repository (which share its branches and database) share one lock.
+of one repository (which share its branches and database) share one lock. Both files are removed
+on release; a run that locked a file removed meanwhile opens the new one and tries again.
 
-A goal whose changes run in an executor process (an `InteractiveProcess` that Pants stops with the
-run) refuses early with `check_unlocked`, and the executor takes the lock itself: a lock held by the
-goal would be released when Pants drops the cancelled goal, while its executor still records where
-it stopped (and under pantsd it would name the daemon). `pants backport` does so.
+Where it is held follows where a goal's state is written. `topic-switch`, `halfstack-upgrade` and
+`release-version` create or read their journal in the goal, so the goal holds the lock, in the
+Pants process that runs it (pantsd, or `pants` without it), from before it reads the journal until
+it has reported; the executors it starts (`InteractiveProcess`) never take it, as a flock belongs
+to its open file description, which they do not share. Measured with Pants 2.17.1, with and
+without pantsd, on Ctrl-C and on SIGTERM to the client: Pants returns from the
+`InteractiveProcess` (exit code -1) only once the executor has exited, and the goal then leaves
+its `with` block, so an interrupted executor finishes recording where it stopped before another
+run can take the lock. The holder named is the Pants process (under pantsd, the daemon's).
+`backport` plans in the goal without writing anything and hands the plan to its executor, which
+takes the lock itself before it writes the backport state; its goal refuses early with
+`check_unlocked`, and the holder named is the executor.
 """
 
 from __future__ import annotations
@@ -60,6 +69,14 @@ def _open_lock(root: Path) -> IO[str]:
     return open(root / LOCK_FILE, "a")
 
 
+def _is_current(root: Path, handle: IO[str]) -> bool:
+    """Whether `handle` is still the file at `<root>/lock` (its holder may have removed it on release)."""
+    try:
+        return os.stat(root / LOCK_FILE).st_ino == os.fstat(handle.fileno()).st_ino
+    except FileNotFoundError:
+        return False
+
+
 def _try_lock(handle: IO[str]) -> bool:
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -94,9 +111,15 @@ def repository_lock(root: Path, operation: str, pid: Optional[int] = None) -> It
     process to name as the holder (default: this one). LockHeldError when another process holds it.
     """
     handle = _open_lock(root)
-    try:
+    while True:
         if not _try_lock(handle):
+            handle.close()
             raise _held_error(root, operation)
+        if _is_current(root, handle):
+            break
+        handle.close()
+        handle = _open_lock(root)
+    try:
         left = _read_holder(root)
         holder = Holder(operation, os.getpid() if pid is None else pid, time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
         write_atomically(root / HOLDER_FILE, json.dumps(holder.__dict__) + "\n")
@@ -104,5 +127,6 @@ def repository_lock(root: Path, operation: str, pid: Optional[int] = None) -> It
             yield f"Took over the lock left by {left.describe()}, which no longer runs." if left else None
         finally:
             (root / HOLDER_FILE).unlink(missing_ok=True)
+            (root / LOCK_FILE).unlink(missing_ok=True)
     finally:
         handle.close()

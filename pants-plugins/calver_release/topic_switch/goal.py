@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from enum import Enum
@@ -12,6 +13,7 @@ from pants.base.build_root import BuildRoot
 from pants.engine.console import Console
 from pants.engine.env_vars import CompleteEnvironmentVars
 from pants.engine.goal import Goal, GoalSubsystem
+from pants.engine.internals.session import SessionValues
 from pants.engine.rules import collect_rules, goal_rule, rule
 from pants.option.option_types import BoolOption, DictOption, EnumOption, StrListOption, StrOption
 from pants.util.docutil import bin_name
@@ -19,9 +21,11 @@ from pants.util.logging import LogLevel
 from pants.util.strutil import help_text, softwrap
 
 from calver_release.migrations.alembic_env import AlembicSettings
+from calver_release.runtime.compat import typed_command
 from calver_release.runtime.executor import run_executor
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.runtime.journal import Journal, StateFileError, StateStore, load_journal, save_state
+from calver_release.runtime.lock import LockHeldError, repository_lock
 from calver_release.runtime.preflight import check_repository_state, check_state_directory
 from calver_release.runtime.schema import to_json
 from calver_release.topic_switch.plan import (
@@ -217,8 +221,22 @@ def print_summary(console: Console, report: SwitchReport) -> None:
         console.print_stdout(f"your changes on `{report.from_branch}` are stashed: `git stash pop` restores them there")
 
 
+def next_commands(report: SwitchReport) -> str:
+    """What to run after the switch stopped, for the executor's line."""
+    return (
+        f"run `{bin_name()} topic-switch --continue` to finish the switch, or `{bin_name()} topic-switch --abort` "
+        f"to go back to `{report.from_branch}`"
+    )
+
+
 async def resume(console: Console, run: bool, path: Path, journal: Journal, env: Mapping[str, str]) -> int:
-    """Run (or abort) the journal in the executor, then report the outcome read back; the executor's exit code."""
+    """Run (or abort) the journal in the executor, then report the outcome read back; the executor's exit code.
+
+    After an interruption (Pants cancelled the executor: -1) nothing more runs: the executor said where it stopped.
+    """
+    interruption = journal.interruption()
+    if interruption:
+        console.print_stderr(f"The last run stopped: {interruption}; {'resuming' if run else 'undoing it'}")
     code = await run_executor("run" if run else "abort", path, env)
     report: SwitchReport = journal.plan.report
     if code == 0 and run:
@@ -232,32 +250,23 @@ async def resume(console: Console, run: bool, path: Path, journal: Journal, env:
     except StateFileError as e:
         console.print_stderr(str(e))
         return code
+    if code < 0 or left.interruption():
+        return code
     describe = describe_stop if run else describe_failed_abort
     console.print_stderr(describe(left, env, bin_name()))
     return code
 
 
-@goal_rule
-async def topic_switch(
-    console: Console,
-    subsystem: TopicSwitchSubsystem,
-    build_root: BuildRoot,
-    env: CompleteEnvironmentVars,
-) -> TopicSwitchGoal:
-    error = option_error(subsystem)
-    if error is not None:
-        console.print_stderr(error)
-        return TopicSwitchGoal(exit_code=1)
-    repo = GitRepo(Path(build_root.path), dict(env))
+async def switch(
+    console: Console, subsystem: TopicSwitchSubsystem, repo: GitRepo, path: Path, env: CompleteEnvironmentVars
+) -> int:
+    """Start, resume or abort a switch (under the repository's lock unless `--dry-run`); the exit code."""
     try:
-        path = StateStore(repo.git_dir()).file(OPERATION)
         journal = load_journal(path, JournaledSwitch, recovery())
         check_repository_state(repo)
-        if not subsystem.dry_run:
-            check_state_directory(path.parent)
     except (GitError, StateFileError) as e:
         console.print_stderr(str(e))
-        return TopicSwitchGoal(exit_code=1)
+        return 1
     if subsystem.continue_ or subsystem.abort:
         flag = "--continue" if subsystem.continue_ else "--abort"
         if journal is None:
@@ -265,21 +274,22 @@ async def topic_switch(
                 f"`{flag}`: no topic switch in progress (got no `{path}`); start one with "
                 f"`{bin_name()} topic-switch --to=BRANCH`"
             )
-            return TopicSwitchGoal(exit_code=1)
-        return TopicSwitchGoal(exit_code=await resume(console, subsystem.continue_, path, journal, env))
+            return 1
+        return await resume(console, subsystem.continue_, path, journal, env)
     if journal is not None and not subsystem.dry_run:
         running: SwitchReport = journal.plan.report
+        stopped = f"; its {journal.interruption()}" if journal.interruption() else ""
         console.print_stderr(
-            f"`--to`: a switch `{running.from_branch}` -> `{running.to_branch}` is in progress (got `{path}`); "
+            f"`--to`: a switch `{running.from_branch}` -> `{running.to_branch}` is in progress (got `{path}`{stopped}); "
             f"run `{bin_name()} topic-switch --continue` or `--abort` first"
         )
-        return TopicSwitchGoal(exit_code=1)
+        return 1
     settings = settings_from(subsystem, repo)
     try:
         plan = build_plan(settings, env)
     except TopicSwitchError as e:
         console.print_stderr(str(e))
-        return TopicSwitchGoal(exit_code=1)
+        return 1
     advice = release_advice(plan.branch, plan.target)
     if advice:
         console.print_stderr(advice)
@@ -288,10 +298,42 @@ async def topic_switch(
             console.print_stdout(json.dumps(to_json(plan.report()), indent=2, sort_keys=True))
         else:
             console.print_stdout("\n".join(render_text(plan.report())))
-        return TopicSwitchGoal(exit_code=0)
-    journal = plan.journal(settings)
+        return 0
+    journal = dataclasses.replace(plan.journal(settings), next_commands=next_commands(plan.report()))
     save_state(path, journal)
-    return TopicSwitchGoal(exit_code=await resume(console, True, path, journal, env))
+    return await resume(console, True, path, journal, env)
+
+
+@goal_rule
+async def topic_switch(
+    console: Console,
+    subsystem: TopicSwitchSubsystem,
+    build_root: BuildRoot,
+    env: CompleteEnvironmentVars,
+    session: SessionValues,
+) -> TopicSwitchGoal:
+    error = option_error(subsystem)
+    if error is not None:
+        console.print_stderr(error)
+        return TopicSwitchGoal(exit_code=1)
+    repo = GitRepo(Path(build_root.path), dict(env))
+    try:
+        path = StateStore(repo.git_dir()).file(OPERATION)
+        if not subsystem.dry_run:
+            check_state_directory(path.parent)
+    except GitError as e:
+        console.print_stderr(str(e))
+        return TopicSwitchGoal(exit_code=1)
+    if subsystem.dry_run:
+        return TopicSwitchGoal(exit_code=await switch(console, subsystem, repo, path, env))
+    try:
+        with repository_lock(path.parent, typed_command(session)) as note:
+            if note:
+                console.print_stderr(note)
+            return TopicSwitchGoal(exit_code=await switch(console, subsystem, repo, path, env))
+    except LockHeldError as e:
+        console.print_stderr(str(e))
+        return TopicSwitchGoal(exit_code=1)
 
 
 @rule(desc="Read the alembic environments from `[topic-switch]`", level=LogLevel.DEBUG)

@@ -27,12 +27,14 @@ from calver_release.migrations.revision_graph import MigrationPlan, RevisionGrap
 from calver_release.release.calver import is_release_branch
 from calver_release.runtime.commit_files import BlobTexts, CommitFiles
 from calver_release.runtime.git import GitError, GitRepo
-from calver_release.runtime.journal import Command, Journal, Step, failure_reason
+from calver_release.runtime.journal import Command, Journal, StateStore, Step, failure_reason
 from calver_release.runtime.pants_toml import PantsTomlError, python_resolves
+from calver_release.runtime.plugin_python import module_command, module_env
 from calver_release.runtime.paths import PathError, check_sqlite_url
 from calver_release.runtime.preflight import check_not_checked_out_elsewhere
 from calver_release.runtime.shell import mask_passwords, shell_command
 from calver_release.sample_configs.diff import ConfigChangeError, diff_configs
+from calver_release.topic_switch import autostash
 from calver_release.topic_switch.backup import BackupError, backup_commands, check_backup_files
 from calver_release.topic_switch.report import (
     ConfigChangeReport,
@@ -43,6 +45,10 @@ from calver_release.topic_switch.report import (
 )
 
 OPERATION = "topic-switch"
+
+AUTOSTASH = autostash.__name__
+"""The module that stashes for `--autostash` and pops that very entry for `--abort` (imported, not only
+named, so the plugin's wheel ships it)."""
 DEFAULT_RESOLVES = ("python-default", "python-kernel", "mypy", "ruff")
 EXPORTED_VENVS = "dist/export/python/virtualenvs"
 RELEASE_ADVICE = (
@@ -456,8 +462,10 @@ def build_steps(settings: SwitchSettings, plan: SwitchPlan) -> Tuple[Step, ...]:
                 undo=tuple(Command((*e.alembic, "upgrade", rev), alembic_extra) for e in envs for rev in e.migrations.applied),
             )
         )
-    stash = (Command(("git", "stash", "push", "-m", f"topic-switch: left on {plan.branch}")),) if plan.stashed else ()
-    unstash = (Command(("git", "stash", "pop")),) if plan.stashed else ()
+    record = str(StateStore(settings.repo.git_dir()).directory(OPERATION) / "autostash")
+    message = f"topic-switch: left on {plan.branch}"
+    stash = (Command(module_command(AUTOSTASH, "push", message, record), module_env()),) if plan.stashed else ()
+    unstash = (Command(module_command(AUTOSTASH, "pop", record), module_env()),) if plan.stashed else ()
     steps.append(
         Step(
             "switch",
