@@ -234,12 +234,13 @@ def test_sigterm_to_the_client_under_pantsd_stops_the_run_and_the_next_one_says_
     assert git(repo, "for-each-ref") == before
 
 
-def test_ctrl_c_without_pantsd_stops_the_run(example: SharedExample) -> None:
+def test_sigterm_without_pantsd_stops_the_run(example: SharedExample) -> None:
+    """Without pantsd, the plugin turns SIGTERM to `pants` into a cancelled run, as Ctrl-C (runtime/sigterm.py)."""
     repo = released_repo(example)
     fix = commit_module(repo, "MAX_SESSIONS = 100\nMAX_KERNELS = 4\n", "fix: raise the session limit")
     before = git(repo, "for-each-ref")
     proc = start_backport(repo, "--to=24.09", "--to=24.03", f"--commit={fix}", slow_from=1, pantsd=False)
-    stopped = interrupt_at(proc, repo, f"Picking {fix[:7]} onto 24.09 ...", 1, signal.SIGINT)
+    stopped = interrupt_at(proc, repo, f"Picking {fix[:7]} onto 24.09 ...", 1, signal.SIGTERM)
     wait_until_stopped(repo)
     assert stopped.exit_code == 1, stopped
     assert stopped.messages[-2:] == [

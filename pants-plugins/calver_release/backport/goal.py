@@ -2,7 +2,7 @@
 
 A thin layer over `calver_release.backport.engine`: the goal reads and plans; what writes (picking,
 `--continue`, `--abort`) runs in `calver_release.backport.executor`, started as an `InteractiveProcess`
-so that Pants stops it when the run is cancelled (Ctrl-C; SIGTERM to the client under pantsd), and
+so that Pants stops it when the run is cancelled (Ctrl-C, or SIGTERM to `pants`), and
 holding the repository's lock. A second such run is refused before it plans.
 """
 

@@ -17,6 +17,8 @@ import os
 import signal
 import sys
 import threading
+from types import FrameType
+from typing import Optional
 
 DAEMON_MODULE = "pants.bin.daemon_pants_runner"
 """Loaded in pantsd only."""
@@ -35,7 +37,13 @@ def cancel_on_sigterm() -> bool:
         os.close(write)
         return False
     threading.Thread(target=_forward, args=(read,), name="calver-release-sigterm", daemon=True).start()
+    signal.signal(signal.SIGTERM, _forwarded)
     return True
+
+
+def _forwarded(signum: int, frame: Optional[FrameType]) -> None:
+    """Pants' own SIGTERM handler, replaced: it would run after the cancelled run and end it with an empty
+    `[ERROR]` line; the forwarded SIGINT already ends it as Ctrl-C does ("Interrupted by user.")."""
 
 
 def _forward(read: int) -> None:
