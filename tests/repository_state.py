@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, Iterator, List
 
 from conftest import git
 
@@ -52,3 +54,21 @@ def repository_state(root: Path) -> Dict[str, str]:
         found["status"] = "\n".join(line for line in status if not line[3:].startswith(PANTS_FILES))
         found["worktrees"] = git(root, "worktree", "list", "--porcelain")
     return found
+
+
+@contextmanager
+def immutable(path: Path) -> Iterator[None]:
+    """`path` cannot be written in the block: as root, permission bits stop nothing, `chattr +i` does."""
+    subprocess.run(["chattr", "+i", str(path)], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def state_not_writable(state: Path) -> str:
+    """The line with which every goal refuses a state directory it cannot write."""
+    return (
+        f"`{state}`: the plugin cannot keep its state there (got Operation not permitted); make it writable "
+        "(`chattr -i`, a read-write mount), then run again"
+    )

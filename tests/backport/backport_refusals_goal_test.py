@@ -19,7 +19,7 @@ from backport_runs import run_with_executor
 from conftest import git, init_repo
 from git_history import commit
 from pants.testutil.rule_runner import RuleRunner
-from repository_state import repository_state
+from repository_state import immutable, repository_state, state_not_writable
 
 from calver_release.backport.goal import BackportGoal
 
@@ -140,17 +140,9 @@ def test_a_state_directory_that_cannot_be_written_is_refused_before_the_first_pi
     state_dir = repo / ".git/calver-release"
     state_dir.mkdir()
     before = repository_state(repo)
-    subprocess.run(["chattr", "+i", str(state_dir)], check=True)
-    try:
+    with immutable(state_dir):
         result = run_with_executor(rule_runner, BackportGoal, "--to=24.09", "--commit=main")
-    finally:
-        subprocess.run(["chattr", "-i", str(state_dir)], check=True)
-    assert (result.exit_code, result.stdout, result.stderr) == (
-        1,
-        "",
-        f"`{state_dir.resolve()}`: the plugin cannot keep its state there (got Operation not permitted); make it "
-        "writable (`chattr -i`, a read-write mount), then run again\n",
-    )
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", state_not_writable(state_dir.resolve()) + "\n")
     assert repository_state(repo) == before
 
 

@@ -19,7 +19,7 @@ import pytest
 from conftest import init_repo, run_goal
 from fake_docker import DUMP, install_fake_docker
 from pants.testutil.rule_runner import GoalRuleResult, RuleRunner
-from repository_state import repository_state
+from repository_state import immutable, repository_state, state_not_writable
 
 from calver_release.halfstack.goal import HalfstackUpgradeGoal
 
@@ -592,17 +592,9 @@ def test_a_state_directory_that_cannot_be_written_is_refused_before_any_step(
     state = repo / ".git/calver-release"
     state.mkdir()
     before = repository_state(repo)
-    subprocess.run(["chattr", "+i", str(state)], check=True)
-    try:
+    with immutable(state):
         result = upgrade(rule_runner, repo, "--target=2409", "--yes", path=str(bin_dir))
-    finally:
-        subprocess.run(["chattr", "-i", str(state)], check=True)
-    assert (result.exit_code, result.stdout, result.stderr) == (
-        1,
-        "",
-        f"`{state}`: the plugin cannot keep its state there (got Operation not permitted); make it writable "
-        "(`chattr -i`, a read-write mount), then run again\n",
-    )
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", state_not_writable(state) + "\n")
     assert repository_state(repo) == before
     assert not (bin_dir / "docker.log").exists()
 

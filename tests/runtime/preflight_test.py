@@ -8,6 +8,7 @@ from typing import Callable
 
 import pytest
 from conftest import git, init_repo
+from repository_state import immutable, state_not_writable
 
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.runtime.preflight import (
@@ -190,15 +191,9 @@ def test_a_state_directory_that_cannot_be_written(tmp_path: Path, exists: bool) 
     if exists:
         state.mkdir()
     locked = state if exists else repo / ".git"
-    subprocess.run(["chattr", "+i", str(locked)], check=True)
-    try:
+    with immutable(locked):
         with pytest.raises(RepositoryStateError) as error:
             check_state_directory(state)
         listing = sorted(path.name for path in locked.iterdir())
-    finally:
-        subprocess.run(["chattr", "-i", str(locked)], check=True)
-    assert str(error.value) == (
-        f"`{state}`: the plugin cannot keep its state there (got Operation not permitted); make it writable "
-        "(`chattr -i`, a read-write mount), then run again"
-    )
+    assert str(error.value) == state_not_writable(state)
     assert not any(name.startswith(".calver-release-probe") for name in listing)

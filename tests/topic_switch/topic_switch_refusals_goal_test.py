@@ -8,14 +8,13 @@ a second worktree holding the target branch, an immutable state directory.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 import pytest
 from conftest import git, init_repo, run_goal
 from pants.testutil.rule_runner import GoalRuleResult, RuleRunner
-from repository_state import repository_state
+from repository_state import immutable, repository_state, state_not_writable
 
 from calver_release.topic_switch.goal import TopicSwitchGoal
 
@@ -203,17 +202,9 @@ def test_a_state_directory_that_cannot_be_written_is_refused_before_any_step(rul
     state = repo / ".git/calver-release"
     state.mkdir()
     before = repository_state(repo)
-    subprocess.run(["chattr", "+i", str(state)], check=True)
-    try:
+    with immutable(state):
         result = run_goal(rule_runner, TopicSwitchGoal, "--topic-switch-alembic-command=['true']", "--to=topic-b")
-    finally:
-        subprocess.run(["chattr", "-i", str(state)], check=True)
-    assert (result.exit_code, result.stdout, result.stderr) == (
-        1,
-        "",
-        f"`{state}`: the plugin cannot keep its state there (got Operation not permitted); make it writable "
-        "(`chattr -i`, a read-write mount), then run again\n",
-    )
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", state_not_writable(state) + "\n")
     assert repository_state(repo) == before
 
 
