@@ -7,7 +7,6 @@ directory that is a file or immutable, and state files whose plan lacks what the
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from typing import Callable
 import pytest
 from backport_runs import run_with_executor
 from conftest import git, init_repo
+from lock_holder import lock_held
 from git_history import commit
 from pants.testutil.rule_runner import RuleRunner
 from repository_state import immutable, repository_state, state_not_writable
@@ -158,16 +158,6 @@ def test_a_merge_in_the_checkout_does_not_stop_a_backport(rule_runner: RuleRunne
 
 
 
-HOLD = """
-import sys, time
-from pathlib import Path
-from calver_release.runtime.lock import repository_lock
-with repository_lock(Path(sys.argv[1]), "pants backport --to=24.03 --commit=main"):
-    print("held", flush=True)
-    time.sleep(60)
-"""
-
-
 @pytest.mark.parametrize(
     "args",
     [
@@ -179,10 +169,7 @@ with repository_lock(Path(sys.argv[1]), "pants backport --to=24.03 --commit=main
 def test_a_second_backport_is_refused_while_another_holds_the_lock(rule_runner: RuleRunner, repo: Path, args: list) -> None:
     if args != ["--to=24.09", "--commit=main"]:
         state(off_plan(repo))(repo)  # a run stopped on a conflict, to resume or abort
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(repo / ".git/calver-release")], stdout=subprocess.PIPE, text=True, env=env)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    with lock_held(repo / ".git/calver-release", "pants backport --to=24.03 --commit=main") as holder:
         before = repository_state(repo)
         result = run_with_executor(rule_runner, BackportGoal, *args)
         started = json.loads((repo / ".git/calver-release/lock.json").read_text())["started"]
@@ -193,9 +180,6 @@ def test_a_second_backport_is_refused_while_another_holds_the_lock(rule_runner: 
             f"--to=24.03 --commit=main` (process {holder.pid}, started {started}); wait for it to finish, then run again\n",
         )
         assert repository_state(repo) == before
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_a_lock_left_by_a_process_gone_is_taken_over(rule_runner: RuleRunner, repo: Path) -> None:
@@ -222,13 +206,7 @@ def test_a_lock_left_by_a_process_gone_is_taken_over(rule_runner: RuleRunner, re
 
 
 def test_read_only_actions_run_while_the_lock_is_held(rule_runner: RuleRunner, repo: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(repo / ".git/calver-release")], stdout=subprocess.PIPE, text=True, env=env)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    with lock_held(repo / ".git/calver-release", "pants backport --to=24.03 --commit=main"):
         fix = git(repo, "rev-parse", "main")
         result = run_with_executor(rule_runner, BackportGoal, "--dry-run", "--to=24.09", f"--commit={fix}")
-        assert (result.exit_code, result.stdout) == (0, f"Would pick {fix[:7]} onto 24.09: fix: handle two\n")
-    finally:
-        holder.kill()
-        holder.wait()
+    assert (result.exit_code, result.stdout) == (0, f"Would pick {fix[:7]} onto 24.09: fix: handle two\n")

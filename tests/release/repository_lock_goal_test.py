@@ -11,22 +11,13 @@ from typing import Iterator
 
 import pytest
 from conftest import git, init_repo, run_goal
+from lock_holder import lock_held
 from pants.testutil.rule_runner import RuleRunner
 from repository_state import repository_state
 
 from calver_release.halfstack.goal import HalfstackUpgradeGoal
 from calver_release.release.goal import ReleaseVersionGoal
 from calver_release.topic_switch.goal import TopicSwitchGoal
-
-HOLD = """
-import sys, time
-from pathlib import Path
-from calver_release.runtime.lock import repository_lock
-with repository_lock(Path(sys.argv[1]), "pants topic-switch --to=topic-a"):
-    print("held", flush=True)
-    time.sleep(120)
-"""
-
 
 @pytest.fixture
 def repo(rule_runner: RuleRunner) -> Path:
@@ -37,12 +28,8 @@ def repo(rule_runner: RuleRunner) -> Path:
 @pytest.fixture
 def holder(repo: Path) -> Iterator[subprocess.Popen]:
     """Another process holding the repository's lock, as a running `pants topic-switch` would."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(repo / ".git/calver-release")], stdout=subprocess.PIPE, text=True, env=env)
-    assert proc.stdout is not None and proc.stdout.readline() == "held\n"
-    yield proc
-    proc.kill()
-    proc.wait()
+    with lock_held(repo / ".git/calver-release", "pants topic-switch --to=topic-a") as proc:
+        yield proc
 
 
 @pytest.mark.parametrize(

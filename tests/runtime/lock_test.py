@@ -5,35 +5,18 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from lock_holder import lock_held
 
 from calver_release.runtime.lock import HOLDER_FILE, LockHeldError, check_unlocked, repository_lock
 
-HOLD = """
-import sys, time
-from pathlib import Path
-from calver_release.runtime.lock import repository_lock
-with repository_lock(Path(sys.argv[1]), "pants topic-switch --to=topic-a"):
-    print("held", flush=True)
-    time.sleep(60)
-"""
-
-
-def holding_process(root: Path) -> subprocess.Popen:
-    """Another process that takes the lock and keeps it until killed."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(root)], stdout=subprocess.PIPE, text=True, env=env)
-    assert proc.stdout is not None and proc.stdout.readline() == "held\n"
-    return proc
+HOLDER = "pants topic-switch --to=topic-a"
 
 
 def test_a_second_operation_is_refused_naming_the_running_one(tmp_path: Path) -> None:
-    proc = holding_process(tmp_path)
-    try:
+    with lock_held(tmp_path, HOLDER) as proc:
         with pytest.raises(LockHeldError) as raised, repository_lock(tmp_path, "pants backport --continue"):
             pass
         started = json.loads((tmp_path / HOLDER_FILE).read_text())["started"]
@@ -44,16 +27,13 @@ def test_a_second_operation_is_refused_naming_the_running_one(tmp_path: Path) ->
         )
         with pytest.raises(LockHeldError):
             check_unlocked(tmp_path, "pants backport --continue")
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 def test_the_lock_of_a_killed_process_is_taken_over_with_a_line(tmp_path: Path) -> None:
-    proc = holding_process(tmp_path)
-    started = json.loads((tmp_path / HOLDER_FILE).read_text())["started"]
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    with lock_held(tmp_path, HOLDER) as proc:
+        started = json.loads((tmp_path / HOLDER_FILE).read_text())["started"]
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
     check_unlocked(tmp_path, "pants backport --continue")
     with repository_lock(tmp_path, "pants backport --continue") as note:
         assert note == (
