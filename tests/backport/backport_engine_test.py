@@ -199,9 +199,28 @@ def test_skip_commit_already_backported(repo: Path) -> None:
     before = refs(repo)
     outcome, lines = backport(repo, request(fix))
     assert outcome == BackportOutcome(())
-    assert lines == [f"skip {fix[:7]} on 24.09: already there as {by_hand[:7]}"]
+    assert lines == [f"skip {fix[:7]} on 24.09: already there as {by_hand[:7]} (same patch id)"]
     assert refs(repo) == before
     assert not backport_left(repo)
+
+
+@pytest.mark.parametrize(
+    "subject, backported, rule",
+    [
+        pytest.param("fix: handle two (#12)\n", "fix: handle two (#12) (#15)\n", "same pull request", id="squash-merged"),
+        pytest.param("fix: handle two\n", "[24.09 backport] fix: handle two\n", "same headline", id="manual-marker"),
+    ],
+)
+def test_skip_a_fix_that_arrived_with_other_context_as_missing_finds_it(
+    repo: Path, subject: str, backported: str, rule: str
+) -> None:
+    """The release branch's copy differs (another patch id): the plan still sees it, by the gate's rules."""
+    fix = commit(repo, subject, {"app.txt": "one\nTWO\nthree\n"})
+    on_line = commit_on(repo, "24.09", backported, {"app.txt": "one\nTWO (as on 24.09)\nthree\n"})
+    before = refs(repo)
+    outcome, lines = backport(repo, request(fix))
+    assert (outcome, lines) == (BackportOutcome(()), [f"skip {fix[:7]} on 24.09: already there as {on_line[:7]} ({rule})"])
+    assert refs(repo) == before
 
 
 def test_skip_on_one_target_pick_on_other(repo: Path) -> None:
@@ -209,7 +228,7 @@ def test_skip_on_one_target_pick_on_other(repo: Path) -> None:
     by_hand = commit_on(repo, "24.03", "fix: handle two (24.03)\n", {"app.txt": "one\nTWO\nthree\n"})
     outcome, lines = backport(repo, request(fix, targets=("24.03", "24.09")))
     assert [u.target for u in outcome.updated] == ["24.09"]
-    assert lines[0] == f"skip {fix[:7]} on 24.03: already there as {by_hand[:7]}"
+    assert lines[0] == f"skip {fix[:7]} on 24.03: already there as {by_hand[:7]} (same patch id)"
     assert git(repo, "rev-parse", "24.03") == by_hand
 
 

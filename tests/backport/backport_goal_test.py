@@ -148,7 +148,7 @@ def test_skip_commit_already_backported(rule_runner: RuleRunner, repo: Path) -> 
         result,
         0,
         [],
-        [f"skip {fix[:7]} on 24.09: already there as {by_hand[:7]}", f"skip {docs[:7]} on 24.09: already on 24.09"],
+        [f"skip {fix[:7]} on 24.09: already there as {by_hand[:7]} (same patch id)", f"skip {docs[:7]} on 24.09: already on 24.09"],
     )
     assert refs(repo) == before
     assert not state_dir(repo).exists() and not state_file(repo).exists()

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from calver_release.backport.arrivals import Arrival, LineCheck, Match, find_arrivals
 from calver_release.backport.errors import BackportError
-from calver_release.backport.history import merge_base, require_branch
+from calver_release.backport.history import merge_base, read_commits, require_branch
 from calver_release.backport.trailers import add_backport_trailers
 from calver_release.release.calver import is_release_branch
 from calver_release.runtime.git import GitRepo
@@ -235,19 +236,41 @@ def _validate_commit(repo: GitRepo, commit: str, request: BackportRequest) -> Pi
 
 
 def _plan_target(repo: GitRepo, target: str, tip: str, source_tip: str, picks: Sequence[Pick]) -> TargetPlan:
-    existing = _patch_ids(repo, f"{merge_base(repo, source_tip, tip, target)}..{tip}")
+    arrivals = _arrivals(repo, merge_base(repo, source_tip, tip, target), tip, source_tip, picks)
     to_pick = []
     skips = []
     for pick in picks:
         if _is_ancestor(repo, pick.commit, tip):
             skips.append(Skip(pick.commit, pick.subject, f"already on {target}"))
             continue
-        twin = existing.get(_patch_id(repo, pick))
-        if twin:
-            skips.append(Skip(pick.commit, pick.subject, f"already there as {_short(twin)}"))
+        arrival = arrivals.get(pick.commit)
+        if arrival:
+            reason = f"already there as {_short(arrival.backport)} ({arrival.match.describe()})"
+            skips.append(Skip(pick.commit, pick.subject, reason))
         else:
             to_pick.append(pick)
     return TargetPlan(target, tip, tuple(to_pick), tuple(skips))
+
+
+def _arrivals(repo: GitRepo, base: str, tip: str, source_tip: str, picks: Sequence[Pick]) -> Dict[str, Arrival]:
+    """Pick -> how it already arrived on the line since `base`, by the rules `--missing` uses (`arrivals`).
+
+    A pick that is not a commit of the source branch since `base` (a merge picked with `--mainline`,
+    a commit of another branch) has no messages to match there: only its patch id is compared.
+    """
+    line = f"{base}..{tip}"
+    source = tuple(read_commits(repo, f"{base}..{source_tip}", "--no-merges"))
+    known = {commit.sha for commit in source}
+    on_source = frozenset(pick.commit for pick in picks if pick.commit in known)
+    found = find_arrivals(repo, [LineCheck(source, tuple(read_commits(repo, line)), on_source)])[0] if on_source else {}
+    others = [pick for pick in picks if pick.commit not in known]
+    if others:
+        existing = _patch_ids(repo, line)
+        for pick in others:
+            twin = existing.get(_patch_id(repo, pick) or "")
+            if twin:
+                found[pick.commit] = Arrival(pick.commit, twin, Match.PATCH_ID)
+    return found
 
 
 # Running ----------------------------------------------------------------------------------------
