@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 import pytest
-
 from backport_runs import slow_git
 from conftest import GIT, git
 from git_history import commit, refs
+from processes import alive
 
 from calver_release.backport import executor
 from calver_release.backport.engine import BackportRequest, plan_backport, state_file
@@ -62,13 +62,6 @@ def started_picks(repo: Path) -> List[int]:
     picks = repo.parent / "picks"
     return [int(line) for line in picks.read_text().split()] if picks.exists() else []
 
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
 
 
 def wait_for_picks(proc: subprocess.Popen, repo: Path, count: int) -> None:

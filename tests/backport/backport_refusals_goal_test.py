@@ -16,7 +16,7 @@ from typing import Callable
 import pytest
 from backport_runs import run_with_executor
 from conftest import git, init_repo
-from lock_holder import lock_held
+from processes import lock_held
 from git_history import commit
 from pants.testutil.rule_runner import RuleRunner
 from repository_state import immutable, repository_state, state_not_writable

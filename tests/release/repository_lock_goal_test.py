@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 from conftest import git, init_repo, run_goal
-from lock_holder import lock_held
+from processes import lock_held
 from pants.testutil.rule_runner import RuleRunner
 from repository_state import repository_state
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from processes import alive
 
 from calver_release.runtime.interrupts import interruptible, start_in_own_group, stop_group
 
@@ -38,14 +39,6 @@ def test_the_first_signal_interrupts_and_a_second_does_not_cut_the_cleanup_short
     out, _ = proc.communicate(timeout=30)
     assert (proc.returncode, out) == (0, "cleaned up\n")
 
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    return stat.split(") ", 1)[1][0] != "Z"
 
 
 def test_stopping_a_command_stops_what_it_started_even_when_it_ignores_sigterm(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 import pytest
+from processes import alive
 
 from calver_release.runtime.journal import Command, Journal, StateStore, Status, Step, load_journal, run_journal, abort_journal, save_state
 from calver_release.runtime.plugin_python import module_command, module_env
@@ -47,13 +48,6 @@ def interrupt(tmp_path: Path, path: Path, action: str, signum: int) -> Tuple[int
     _, err = proc.communicate(timeout=60)
     return proc.returncode, err.splitlines()
 
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])

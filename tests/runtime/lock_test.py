@@ -8,7 +8,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from lock_holder import lock_held
+from processes import lock_held
 
 from calver_release.runtime.lock import HOLDER_FILE, LockHeldError, check_unlocked, repository_lock
 

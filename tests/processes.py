@@ -1,4 +1,4 @@
-"""Another process holding the repository's lock, as a running writing goal would."""
+"""Other processes in tests: one holding the repository's lock, as a running writing goal would; whether one still runs."""
 
 from __future__ import annotations
 
@@ -30,3 +30,12 @@ def lock_held(store: Path, operation: str) -> Iterator[subprocess.Popen]:
     finally:
         proc.kill()
         proc.wait()
+
+
+def alive(pid: int) -> bool:
+    """Whether the process `pid` still runs (a zombie, exited but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
