@@ -126,7 +126,10 @@ class HalfstackUpgradeSubsystem(GoalSubsystem):
     resume = BoolOption(
         "--continue",
         default=False,
-        help="Resume the journaled upgrade from its first unfinished step, e.g. after fixing a failed one.",
+        help=(
+            "Resume the journaled upgrade from its first unfinished step, e.g. after fixing a failed or interrupted "
+            "one; the journal holds the target and compose file, so `--target` and `--compose-file` are refused with it."
+        ),
     )
 
 

@@ -24,7 +24,7 @@ class HalfstackSubsystem(Subsystem):
     db_service = StrOption(default=DEFAULT_DB_SERVICE, help="The PostgreSQL service; both compose files must have it.")
     redis_service = StrOption(default=DEFAULT_REDIS_SERVICE, help="The Redis service, whose host ports are kept.")
     etcd_service = StrOption(default=DEFAULT_ETCD_SERVICE, help="The etcd service, whose host ports are kept.")
-    db_user = StrOption(default="postgres", help="The database user `pg_dump` and `psql` connect as.")
+    db_user = StrOption(default="postgres", help="The database user `pg_dump`, `pg_isready` and `psql` connect as.")
     db_name = StrOption(default="backend", help="The database that is dumped and restored.")
     data_dir = StrOption(
         default="volumes/postgres-data",

@@ -86,7 +86,7 @@ class TopicSwitchSubsystem(GoalSubsystem):
     output_format = EnumOption("--format", default=OutputFormat.TEXT, help="How `--dry-run` prints the plan: `text` or `json`.")
     export = EnumOption(
         default=ExportMode.CHANGED,
-        help="Which resolves to export after the switch: `changed` (lockfile differs), `all` or `none`.",
+        help="Which resolves to export after the switch: `changed` (lockfile differs, or never exported), `all` or `none`.",
     )
     autostash = BoolOption(
         default=False,
