@@ -22,7 +22,6 @@ from pants.engine.goal import Goal, GoalSubsystem
 from pants.engine.internals.session import SessionValues
 from pants.engine.rules import collect_rules, goal_rule
 from pants.option.option_types import BoolOption, DictOption, EnumOption, IntOption, StrListOption
-from pants.option.options_bootstrapper import OptionsBootstrapper
 from pants.util.docutil import bin_name
 from pants.util.strutil import help_text, softwrap
 
@@ -46,6 +45,7 @@ from calver_release.backport.targets import (
 )
 from calver_release.release.maintained import TODAY_VARIABLE, Registry, RegistryError, load_registry, today_from
 from calver_release.release.subsystem import ReleaseVersionSubsystem
+from calver_release.runtime.compat import typed_command
 from calver_release.runtime.executor import run_module
 from calver_release.runtime.git import GitError, GitRepo
 from calver_release.runtime.journal import StateStore
@@ -53,7 +53,6 @@ from calver_release.runtime.lock import LockHeldError, check_unlocked
 from calver_release.runtime.preflight import check_full_history, check_state_directory
 from calver_release.runtime.refs import check_user_ref
 from calver_release.runtime.schema import to_json
-from calver_release.runtime.shell import shell_command
 
 DEFAULT_MIGRATION_DIRS = ["src/ai/backend/manager/models/alembic/versions"]
 
@@ -410,14 +409,6 @@ def executor_args(
 
 def is_read_only(subsystem: BackportSubsystem) -> bool:
     return subsystem.dry_run or subsystem.list_backports or subsystem.missing
-
-
-def typed_command(session_values: SessionValues) -> str:
-    """The command line as the user typed it (`pants backport --to=24.09 --commit=abc123`), to name a lock's holder.
-
-    Spelt `pants` as the engine's hints are: under pantsd `bin_name()` is not the configured name.
-    """
-    return shell_command("pants", *session_values[OptionsBootstrapper].args[1:])
 
 
 @goal_rule

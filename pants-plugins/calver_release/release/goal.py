@@ -473,6 +473,5 @@ async def release_version(
         return ReleaseVersionGoal(exit_code=1)
 
 
-
 def rules():
     return collect_rules()
