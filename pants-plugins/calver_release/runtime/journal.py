@@ -6,8 +6,9 @@ foreground process (`python -m calver_release.runtime.journal run|abort JOURNAL`
 marks each step `running` before it starts and `done` or `failed` after, so a failure or a killed
 process leaves a state that `--continue` resumes from the first unfinished step and `--abort`
 undoes, newest first. Ctrl-C or SIGTERM stops the step's command with its process group, marks
-the step `interrupted` with the signal, runs nothing more and says so in one line. Running the steps outside the Pants engine also keeps Pants from restarting
-the goal when a step changes files under the build root (`git switch` does).
+the step `interrupted` with the signal, runs nothing more and says so in one line. Running the
+steps outside the Pants engine also keeps Pants from restarting the goal when a step changes files
+under the build root (`git switch` does).
 """
 
 from __future__ import annotations
