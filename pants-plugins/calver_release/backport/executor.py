@@ -13,7 +13,6 @@ the `Updated ...` results to stdout.
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence
@@ -28,7 +27,7 @@ from calver_release.backport.engine import (
     run_backport,
 )
 from calver_release.runtime.git import GitError, GitRepo
-from calver_release.runtime.interrupts import Interrupted, interruptible
+from calver_release.runtime.interrupts import Interrupted, interruptible, say
 from calver_release.runtime.journal import StateStore
 from calver_release.runtime.lock import LockHeldError, repository_lock
 from calver_release.runtime.schema import SchemaError, from_json
@@ -66,13 +65,13 @@ def execute(action: str, repo: GitRepo, operation: str, plan: Optional[BackportP
                     report(f"Interrupted by {stop.signal_name} while aborting; run `pants backport --abort` again to finish")
                 else:
                     report(record_interrupt(repo, stop.signal_name))
-                return 128 + signal.Signals[stop.signal_name].value
+                return stop.exit_code
     except Interrupted as stop:  # while the lock was taken or released
         report(
             f"Interrupted by {stop.signal_name} before the backport started or as it ended; "
             "`git log` the release branches to see which"
         )
-        return 128 + signal.Signals[stop.signal_name].value
+        return stop.exit_code
     except (BackportError, GitError, LockHeldError) as e:
         report(str(e))
         return 1
@@ -91,7 +90,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"PLAN_JSON: not a backport plan ({e}); run `pants backport` instead", file=sys.stderr)
             return 2
     repo = GitRepo(Path(args[1]), stoppable=True)
-    return execute(args[0], repo, args[2], plan, lambda line: print(line, file=sys.stderr, flush=True))
+    return execute(args[0], repo, args[2], plan, say)
 
 
 if __name__ == "__main__":

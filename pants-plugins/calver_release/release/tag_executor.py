@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import signal
 import sys
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Set, Tuple
@@ -163,7 +162,7 @@ def execute(plan: ReleasePlan, report: Reporter) -> int:
     except (ReleaseStepError, OSError) as e:
         failure = str(e) if isinstance(e, ReleaseStepError) else f"`--tag-release`: {e}"
     except Interrupted as e:
-        failure, code = f"`--tag-release`: interrupted by {e.signal_name}", 128 + int(getattr(signal, e.signal_name))
+        failure, code = f"`--tag-release`: interrupted by {e.signal_name}", e.exit_code
     if before is None:
         report(f"{failure} before it changed anything; run again when ready")
         return code

@@ -31,6 +31,15 @@ class Interrupted(BaseException):
         self.signal_name = signal.Signals(signum).name
         super().__init__(self.signal_name)
 
+    @property
+    def exit_code(self) -> int:
+        return interrupted_exit_code(self.signal_name)
+
+
+def interrupted_exit_code(signal_name: str) -> int:
+    """The exit code of a run stopped by a signal, as a shell reports it: 128 + its number (130 for SIGINT)."""
+    return 128 + signal.Signals[signal_name].value
+
 
 def _ignore_further(signum: int, frame: Optional[FrameType]) -> None:
     """A second signal while the first is handled: the cleanup it would cut short matters more."""

@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -27,7 +26,14 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence, Tuple, Type, TypeVar
 
 from calver_release.runtime.files import write_atomically
-from calver_release.runtime.interrupts import Interrupted, interruptible, say, start_in_own_group, stop_group
+from calver_release.runtime.interrupts import (
+    Interrupted,
+    interrupted_exit_code,
+    interruptible,
+    say,
+    start_in_own_group,
+    stop_group,
+)
 from calver_release.runtime.schema import SchemaError, from_json, to_json
 from calver_release.runtime.shell import mask_passwords, shell_command
 
@@ -298,11 +304,6 @@ def _run_all(commands: Sequence[Command], build_root: str, run: Runner) -> Tuple
     return 0, None
 
 
-def interrupted_exit_code(signal_name: str) -> int:
-    """The exit code of a run stopped by a signal, as a shell reports it: 128 + its number (130 for SIGINT)."""
-    return 128 + int(getattr(signal, signal_name))
-
-
 def _names(journal: Journal, indices: Sequence[int]) -> str:
     return ", ".join(f"`{journal.steps[i].name}`" for i in indices) or "none"
 
@@ -383,7 +384,7 @@ def abort_journal(path: Path, report: Reporter, run: Runner = run_command) -> in
             f"✕ {journal.operation} --abort: interrupted by {e.signal_name}; still to undo: {_names(journal, left)}; "
             "run the same `--abort` again to finish going back"
         )
-        return interrupted_exit_code(e.signal_name)
+        return e.exit_code
     path.unlink()
     return 0
 
@@ -410,7 +411,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 1
     except Interrupted as e:  # before the journal was read: nothing ran
         say(f"✕ interrupted by {e.signal_name} before any step started; nothing was changed")
-        return interrupted_exit_code(e.signal_name)
+        return e.exit_code
 
 
 if __name__ == "__main__":
