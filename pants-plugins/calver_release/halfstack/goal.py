@@ -223,11 +223,6 @@ async def start(
     if error:
         console.print_stderr(error)
         return 1
-    try:
-        check_state_directory(journal_file.parent)
-    except GitError as e:
-        console.print_stderr(str(e))
-        return 1
     staging.mkdir(parents=True)
     (staging / "previous.yml").write_text(current_text, encoding="utf-8")
     (staging / "new.yml").write_text(rewrite.text, encoding="utf-8")
@@ -284,11 +279,6 @@ async def resume(
     if goal.dry_run:
         console.print_stdout(text)
         return 0
-    try:
-        check_state_directory(journal_file.parent)
-    except GitError as e:
-        console.print_stderr(str(e))
-        return 1
     interruption = journal.interruption()
     if interruption:
         console.print_stderr(f"The last run stopped: {interruption}; resuming")
@@ -355,7 +345,6 @@ async def halfstack_upgrade(
     except (LockHeldError, GitError) as e:
         console.print_stderr(str(e))
         return HalfstackUpgradeGoal(exit_code=1)
-
 
 
 def rules():
